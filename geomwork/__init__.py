@@ -1,0 +1,20 @@
+"""geomwork: symbolic-numeric differential geometry for gauge theory and geometric learning.
+
+Exact geometry (charts, metrics, curvature, differential forms) lives in
+:mod:`geomwork.symbolic`; the other layers build on it.  Library code logs under
+the ``geomwork`` logger and never prints.
+"""
+
+import logging
+from importlib.metadata import PackageNotFoundError, version as _version
+
+try:
+    __version__ = _version("geomwork")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0+unknown"
+
+logging.getLogger("geomwork").addHandler(logging.NullHandler())
+
+from .symbolic import Chart, Metric  # noqa: E402
+
+__all__ = ["Chart", "Metric", "__version__"]

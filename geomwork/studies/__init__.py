@@ -1,0 +1,3 @@
+"""End-to-end jobs composed from the layers."""
+
+__all__: list[str] = []

@@ -1,0 +1,27 @@
+"""Exact differential geometry with sympy and galgebra (this layer never imports torch).
+
+Scalars are elements of a differential rational-function field
+(:class:`DifferentialField`), so curvature and forms come out in canonical form
+and a vanishing quantity is exactly zero.
+"""
+
+from ._catalogue import CATALOGUE, catalogue_metric, catalogue_names
+from ._chart import Chart
+from ._field import DifferentialField, FieldElement, UnsupportedExpressionError
+from ._metric import Metric, MetricError
+from ._flows import ricci_flow_rhs
+from ._tensor import Tensor
+
+__all__ = [
+    "CATALOGUE",
+    "Chart",
+    "DifferentialField",
+    "FieldElement",
+    "Metric",
+    "MetricError",
+    "Tensor",
+    "UnsupportedExpressionError",
+    "catalogue_metric",
+    "catalogue_names",
+    "ricci_flow_rhs",
+]
