@@ -194,6 +194,37 @@ class Metric:
 
     lower_index = lower
 
+    def covariant_derivative(self, tensor: Tensor, name=None) -> Tensor:
+        """Levi-Civita covariant derivative, the new index appended last.
+
+        :math:`(\\nabla T)^{a\\dots}{}_{b\\dots e} = \\nabla_e T^{a\\dots}{}_{b\\dots}
+        = \\partial_e T + \\Gamma^a{}_{ef} T^{f\\dots} - \\Gamma^f{}_{eb} T^{a\\dots}{}_{f\\dots}`,
+        one Christoffel term per index; positions gain a trailing ``"d"``.
+        """
+        if tensor.chart is not self.chart:
+            raise ValueError(f"tensor {tensor.name} lives on chart {tensor.chart.name}, the "
+                             f"metric {self.name} on {self.chart.name}; use one chart for both")
+        n = self.dim
+        gamma = self._christoffel
+        result: dict[tuple, FieldElement] = {}
+
+        def add(key, value):
+            if value:
+                result[key] = result[key] + value if key in result else value
+
+        for key, value in tensor.items():
+            for e in range(n):
+                add(key + (e,), value.diff(e))
+                for slot, position in enumerate(tensor.positions):
+                    old = key[slot]
+                    for new in range(n):
+                        # upper index a: + Gamma^new_{e old} T^{old}; lower b: - Gamma^old_{e new}
+                        coefficient = gamma[new][e][old] if position == "u" else -gamma[old][e][new]
+                        if coefficient:
+                            add(key[:slot] + (new,) + key[slot + 1:] + (e,), coefficient * value)
+        return Tensor._from_elements(self.chart, result, tensor.positions + "d",
+                                     name or f"\\nabla {tensor.name}")
+
     # ------------------------------------------------------------------ curvature
 
     @cached_property

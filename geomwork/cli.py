@@ -1,0 +1,83 @@
+"""The ``geomwork`` command line."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Optional
+
+import typer
+
+from . import __version__
+
+app = typer.Typer(
+    help="geomwork: exact differential geometry, torch kernels and gauge-field flows.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+derive_app = typer.Typer(help="Derive geometric quantities exactly and print them.",
+                         no_args_is_help=True)
+app.add_typer(derive_app, name="derive")
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"geomwork {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Optional[bool] = typer.Option(
+        None, "--version", callback=_version_callback, is_eager=True,
+        help="Print the geomwork version and exit."),
+    verbose: int = typer.Option(
+        0, "--verbose", "-v", count=True,
+        help="Log progress to stderr: -v for INFO, -vv for DEBUG."),
+) -> None:
+    """geomwork: exact differential geometry, torch kernels and gauge-field flows."""
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("geomwork").setLevel(level)
+
+
+def _parse_parameters(pairs: list[str]) -> dict[str, str]:
+    parameters = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise typer.BadParameter(f"expected NAME=VALUE, got {pair!r} (e.g. --param M=1)",
+                                     param_hint="--param")
+        parameters[name.strip()] = value.strip()
+    return parameters
+
+
+@derive_app.command("curvature")
+def derive_curvature(
+    metric: str = typer.Option(..., "--metric", "-m",
+                               help="Catalogue metric: euclidean, minkowski, sphere, hyperbolic, "
+                                    "schwarzschild, kerr or flrw."),
+    param: list[str] = typer.Option([], "--param", "-p",
+                                    help="Set a parameter, NAME=VALUE (repeatable), e.g. n=3 or M=1; "
+                                         "parameters left out stay symbolic."),
+    latex: bool = typer.Option(False, "--latex", help="Print LaTeX instead of plain text."),
+) -> None:
+    """Print the non-zero independent curvature components and scalars of a catalogue metric."""
+    from .symbolic import catalogue_metric, curvature_report
+
+    parameters = _parse_parameters(param)
+    try:
+        g = catalogue_metric(metric, **parameters)
+    except KeyError as error:
+        raise typer.BadParameter(error.args[0], param_hint="--metric") from None
+    except (TypeError, ValueError) as error:
+        raise typer.BadParameter(str(error), param_hint="--param") from None
+    start = time.perf_counter()
+    text = curvature_report(g, latex=latex)
+    elapsed = time.perf_counter() - start
+    typer.echo(text)
+    logging.getLogger("geomwork.cli").info("derived the curvature of %s in %.2f s", metric, elapsed)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
