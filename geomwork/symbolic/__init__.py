@@ -9,6 +9,7 @@ from ._catalogue import CATALOGUE, catalogue_metric, catalogue_names
 from ._chart import Chart
 from ._field import DifferentialField, FieldElement, UnsupportedExpressionError
 from ._metric import Metric, MetricError
+from ._report import curvature_report
 from ._flows import ricci_flow_rhs
 from ._tensor import Tensor
 
@@ -23,5 +24,6 @@ __all__ = [
     "UnsupportedExpressionError",
     "catalogue_metric",
     "catalogue_names",
+    "curvature_report",
     "ricci_flow_rhs",
 ]
