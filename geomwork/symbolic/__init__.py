@@ -8,6 +8,7 @@ and a vanishing quantity is exactly zero.
 from ._catalogue import CATALOGUE, catalogue_metric, catalogue_names
 from ._chart import Chart
 from ._field import DifferentialField, FieldElement, UnsupportedExpressionError
+from ._lie import LieAlgebra, LieAlgebraError, gell_mann_matrices, lie_algebra, so, su, u1
 from ._metric import Metric, MetricError
 from ._report import curvature_report
 from ._flows import ricci_flow_rhs
@@ -18,6 +19,8 @@ __all__ = [
     "Chart",
     "DifferentialField",
     "FieldElement",
+    "LieAlgebra",
+    "LieAlgebraError",
     "Metric",
     "MetricError",
     "Tensor",
@@ -25,5 +28,10 @@ __all__ = [
     "catalogue_metric",
     "catalogue_names",
     "curvature_report",
+    "gell_mann_matrices",
+    "lie_algebra",
     "ricci_flow_rhs",
+    "so",
+    "su",
+    "u1",
 ]

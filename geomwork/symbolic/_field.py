@@ -613,7 +613,10 @@ class DifferentialField:
             numer = frac.numer.as_expr()
             denom = frac.denom.as_expr()
         substitution = self._substitution()
-        return numer.xreplace(substitution) / denom.xreplace(substitution)
+        numer, denom = numer.xreplace(substitution), denom.xreplace(substitution)
+        if factor:
+            numer, denom = _shorter_trig(numer), _shorter_trig(denom)
+        return numer / denom
 
     def reference_values(self) -> dict:
         """Numeric values of every generator at the reference point.
@@ -716,6 +719,25 @@ def _frac_mul(field, x: FracElement, y: FracElement) -> FracElement:
     if (b.is_one and d.is_one) or (a.is_ground and c.is_ground):
         return field.new(a * c, b * d)
     return _canonical(field, a * c, b * d)
+
+
+def _shorter_trig(expr: sympy.Expr) -> sympy.Expr:
+    """Rewrite each factor with sin(u)**2 -> 1 - cos(u)**2 where that makes it shorter.
+
+    Canonical forms keep cos to degree one, so r**2 + a**2*cos(theta)**2 comes
+    out as a**2*(1 - sin(theta)**2) + r**2; this undoes that for reading.
+    """
+    factors = expr.args if expr.is_Mul else (expr,)
+    result = []
+    for factor in factors:
+        base, exponent = factor.as_base_exp() if factor.is_Pow else (factor, 1)
+        sines = {s for s in base.atoms(sympy.sin)}
+        for sine in sines:
+            candidate = sympy.expand(base.subs(sine ** 2, 1 - sympy.cos(sine.args[0]) ** 2))
+            if not candidate.has(sine) and sympy.count_ops(candidate) < sympy.count_ops(base):
+                base = candidate
+        result.append(base ** exponent)
+    return sympy.Mul(*result)
 
 
 def _split_linear(poly, index):
