@@ -36,7 +36,8 @@ def main(
         help="Log progress to stderr: -v for INFO, -vv for DEBUG."),
 ) -> None:
     """geomwork: exact differential geometry, torch kernels and gauge-field flows."""
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    levels = {0: logging.WARNING, 1: logging.INFO}
+    level = levels.get(verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("geomwork").setLevel(level)
 

@@ -155,7 +155,7 @@ class DifferentialField:
         return FieldElement(self, self._frac_field.gens[index])
 
     def parameter(self, symbol: sympy.Symbol) -> "FieldElement":
-        """The element of a symbol: a coordinate, or a parameter added on first use."""
+        """Return the element of a symbol: a coordinate, or a parameter added on first use."""
         key = ("symbol", symbol)
         generator = self._by_key.get(key)
         if generator is None:
@@ -174,7 +174,7 @@ class DifferentialField:
         return FieldElement(self, self._frac_field.one)
 
     def constant(self, value) -> "FieldElement":
-        """An exact rational constant (int, Fraction or sympy Rational)."""
+        """Return an exact rational constant (int, Fraction or sympy Rational)."""
         if isinstance(value, Fraction):
             return FieldElement(self, self._frac_field(value.numerator) / value.denominator)
         value = sympy.Rational(value)
@@ -246,7 +246,7 @@ class DifferentialField:
     # ------------------------------------------------------------------ derivatives
 
     def diff(self, element: "FieldElement", j: int) -> "FieldElement":
-        """The partial derivative :math:`\\partial_j` of an element (chain rule through generators)."""
+        """Differentiate an element by :math:`\\partial_j` (chain rule through the generators)."""
         frac = self._lift(element.frac)
         cached = element._derivatives.get(j)
         if cached is not None:
@@ -310,7 +310,7 @@ class DifferentialField:
         return result
 
     def _convert(self, expr) -> "FieldElement":
-        if expr.is_Integer or expr.is_Rational:
+        if expr.is_Rational:
             return self.constant(expr)
         if expr.is_Float:
             return self.constant(sympy.Rational(str(expr)))
@@ -321,31 +321,16 @@ class DifferentialField:
         if expr.is_NumberSymbol:
             return self._transcendental_constant(expr)
         if expr.is_Add:
-            total = self.zero
-            for term in expr.args:
-                total = total + self.from_expr(term)
-            return total
+            return sum((self.from_expr(term) for term in expr.args), self.zero)
         if expr.is_Mul:
             product = self.one
             for factor in expr.args:
                 product = product * self.from_expr(factor)
             return product
-        if expr.is_Pow:
-            return self._convert_power(expr)
-        if isinstance(expr, sympy.exp):
-            return self._convert_exp(expr.args[0])
-        if isinstance(expr, (sympy.sin, sympy.cos)):
-            return self._convert_trig(expr)
-        if isinstance(expr, (sympy.tan, sympy.cot, sympy.sec, sympy.csc)):
-            return self.from_expr(_TRIG_QUOTIENTS[type(expr)](expr.args[0]))
-        if isinstance(expr, (sympy.sinh, sympy.cosh, sympy.tanh, sympy.coth)):
-            return self.from_expr(expr.rewrite(sympy.exp))
-        if isinstance(expr, sympy.log):
-            return self._convert_log(expr.args[0])
-        if isinstance(expr, AppliedUndef):
-            return self._convert_function(expr, ())
-        if isinstance(expr, sympy.Derivative):
-            return self._convert_derivative(expr)
+
+        for types, method in self._CONVERTERS:
+            if isinstance(expr, types):
+                return method(self, expr)
         raise UnsupportedExpressionError(
             f"cannot represent {expr} (a {type(expr).__name__}) exactly in the differential "
             "field of geomwork; supported are rational functions of symbols, exp, log, sin, "
@@ -548,7 +533,7 @@ class DifferentialField:
     # ------------------------------------------------------------------ square roots
 
     def sqrt(self, element: "FieldElement", principal_of=None) -> "FieldElement":
-        """An exact square root, positive at the field's reference point.
+        """Take an exact square root, positive at the field's reference point.
 
         Square factors of the numerator and denominator are taken out exactly;
         what remains becomes an algebraic generator ``w`` with ``w**2`` equal to it.
@@ -600,7 +585,7 @@ class DifferentialField:
         return poly.as_expr().xreplace(self._substitution())
 
     def to_expr(self, element: "FieldElement", factor: bool = False) -> sympy.Expr:
-        """The sympy expression of an element, as ``numerator / denominator``.
+        """Convert an element to a sympy expression, ``numerator / denominator``.
 
         With ``factor=True`` numerator and denominator are factored, which is the
         most readable form and costs a polynomial factorisation.
@@ -656,6 +641,19 @@ class DifferentialField:
         return _REFERENCE_FUNCTIONS[kind](inner)
 
 
+    _CONVERTERS = (
+        (sympy.Pow, lambda self, e: self._convert_power(e)),
+        (sympy.exp, lambda self, e: self._convert_exp(e.args[0])),
+        ((sympy.sin, sympy.cos), lambda self, e: self._convert_trig(e)),
+        ((sympy.tan, sympy.cot, sympy.sec, sympy.csc),
+         lambda self, e: self.from_expr(_TRIG_QUOTIENTS[type(e)](e.args[0]))),
+        ((sympy.sinh, sympy.cosh, sympy.tanh, sympy.coth),
+         lambda self, e: self.from_expr(e.rewrite(sympy.exp))),
+        (sympy.log, lambda self, e: self._convert_log(e.args[0])),
+        (AppliedUndef, lambda self, e: self._convert_function(e, ())),
+        (sympy.Derivative, lambda self, e: self._convert_derivative(e)),
+    )
+
 _DEFAULT_REFERENCE_VALUES = (0.37, 0.53, 0.61, 0.71, 0.43, 0.59, 0.67, 0.47, 0.79, 0.31, 0.41,
                              0.73, 0.57, 0.39, 0.63, 0.51, 0.69, 0.33, 0.77, 0.45, 0.35, 0.55,
                              0.65, 0.75, 0.49, 0.58, 0.62, 0.38, 0.44, 0.52)
@@ -669,7 +667,7 @@ _REFERENCE_FUNCTIONS = {
 
 
 def _canonical(field, numer, denom) -> FracElement:
-    """A reduced fraction with the sign convention of sympy's ``cancel`` (positive leading coefficient below)."""
+    """Build a reduced fraction with sympy's sign convention (positive leading coefficient below)."""
     if denom.LC < 0:
         numer, denom = -numer, -denom
     return field.raw_new(numer, denom)
@@ -741,7 +739,7 @@ def _shorter_trig(expr: sympy.Expr) -> sympy.Expr:
 
 
 def _split_linear(poly, index):
-    """Split ``poly = even + odd`` where ``odd`` holds the terms of degree one in gens[index]."""
+    """Split ``poly = even + odd`` where ``odd`` contains the terms of degree one in gens[index]."""
     even_terms, odd_terms = {}, {}
     for monom, coeff in poly.iterterms():
         (odd_terms if monom[index] else even_terms)[monom] = coeff

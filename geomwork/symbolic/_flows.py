@@ -9,7 +9,7 @@ __all__ = ["ricci_flow_rhs"]
 
 
 def ricci_flow_rhs(metric: Metric) -> Tensor:
-    """The Ricci-flow velocity :math:`\\partial g_{ab}/\\partial t = -2R_{ab}`.
+    """Return the Ricci-flow velocity :math:`\\partial g_{ab}/\\partial t = -2R_{ab}`.
 
     Returned as a symmetric covariant tensor on the metric's chart.  For the round
     n-sphere of radius a it is :math:`-2(n-1)/a^2\\,g_{ab}`, so

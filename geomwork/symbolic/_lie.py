@@ -1,6 +1,6 @@
 """Matrix Lie algebras with exact structure constants.
 
-Conventions (DESIGN.md):
+Conventions:
 
 * compact (anti-Hermitian) generators; su(2) uses :math:`T_a = -\\tfrac{i}{2}\\sigma_a`
   with :math:`[T_a, T_b] = \\epsilon_{abc} T_c`;
@@ -172,7 +172,7 @@ class LieAlgebra:
 
     @staticmethod
     def bracket(x: sympy.Matrix, y: sympy.Matrix) -> sympy.Matrix:
-        """The commutator :math:`[X, Y] = XY - YX`."""
+        """Return the commutator :math:`[X, Y] = XY - YX`."""
         return sympy.ImmutableMatrix((x * y - y * x).applyfunc(sympy.expand))
 
     @cached_property

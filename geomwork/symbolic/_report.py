@@ -41,7 +41,7 @@ def _section(title: str, tensor: Tensor, latex: bool) -> list[str]:
 
 
 def curvature_report(metric: Metric, latex: bool = False) -> str:
-    """The metric, its non-zero independent curvature components and its scalars, as text.
+    """Format the metric, its non-zero independent curvature components and its scalars as text.
 
     Independent means one component per orbit of the index symmetries:
     :math:`\\Gamma^a{}_{bc}` with b <= c, :math:`R^a{}_{bcd}` with c < d,

@@ -78,7 +78,7 @@ class Tensor:
         return len(self.positions)
 
     def component(self, *index) -> FieldElement:
-        """The exact component at an index tuple (zero if absent)."""
+        """Return the exact component at an index tuple (zero if absent)."""
         if len(index) == 1 and isinstance(index[0], tuple):
             index = index[0]
         return self._components.get(tuple(index), self.chart.field.zero)
@@ -120,7 +120,7 @@ class Tensor:
         return not self._components
 
     def to_array(self) -> sympy.ImmutableDenseNDimArray:
-        """All components as a sympy array (index order as written)."""
+        """Return all components as a sympy array (index order as written)."""
         n = self.chart.dim
         if self.rank == 0:
             return sympy.ImmutableDenseNDimArray([self.component(()).expr])

@@ -1,4 +1,4 @@
-"""Lie algebras: conventions of DESIGN.md, structure constants and construction checks."""
+"""Lie algebras: generator conventions, structure constants and construction checks."""
 
 import itertools
 

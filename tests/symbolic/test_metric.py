@@ -87,7 +87,7 @@ def test_signature_and_det_sign():
 
 
 def test_conformal_metric_curvature_is_minus_laplacian_of_log():
-    """For g = f² (dx² + dy²): R^x_{yxy} = −Δ ln f (ORACLES, conformal 2D metric)."""
+    """For g = f² (dx² + dy²): R^x_{yxy} = −Δ ln f."""
     chart = Chart([x, y])
     metric = Metric(chart, [f(x, y) ** 2, f(x, y) ** 2])
     laplacian = sympy.diff(sympy.log(f(x, y)), x, 2) + sympy.diff(sympy.log(f(x, y)), y, 2)
