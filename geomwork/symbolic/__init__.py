@@ -8,7 +8,12 @@ and a vanishing quantity is exactly zero.
 from ._catalogue import CATALOGUE, catalogue_metric, catalogue_names
 from ._chart import Chart
 from ._field import DifferentialField, FieldElement, UnsupportedExpressionError
+from ._forms import (ChartMap, DifferentialForm, FormError, coordinate_forms, inner_product,
+                     scalar_form, volume_form, wedge)
+from ._galgebra_bridge import (form_to_multivector, geometric_algebra, hodge_via_galgebra,
+                               multivector_to_form)
 from ._lie import LieAlgebra, LieAlgebraError, gell_mann_matrices, lie_algebra, so, su, u1
+from ._matrix_forms import MatrixForm
 from ._metric import Metric, MetricError
 from ._report import curvature_report
 from ._flows import ricci_flow_rhs
@@ -17,21 +22,34 @@ from ._tensor import Tensor
 __all__ = [
     "CATALOGUE",
     "Chart",
+    "ChartMap",
     "DifferentialField",
+    "DifferentialForm",
     "FieldElement",
+    "FormError",
     "LieAlgebra",
     "LieAlgebraError",
+    "MatrixForm",
     "Metric",
     "MetricError",
     "Tensor",
     "UnsupportedExpressionError",
     "catalogue_metric",
     "catalogue_names",
+    "coordinate_forms",
     "curvature_report",
+    "form_to_multivector",
+    "geometric_algebra",
     "gell_mann_matrices",
+    "hodge_via_galgebra",
+    "inner_product",
     "lie_algebra",
+    "multivector_to_form",
     "ricci_flow_rhs",
+    "scalar_form",
     "so",
     "su",
     "u1",
+    "volume_form",
+    "wedge",
 ]
