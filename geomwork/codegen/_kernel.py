@@ -432,7 +432,7 @@ class Kernel:
                 "c++, g++, clang++, cl); the kernel runs eagerly", self.plan.name,
             )
             return
-        self._call = torch.compile(self.function, dynamic=False)
+        self._call = torch.compile(self.function)
         self.compiled = True
         logger.debug("kernel %r compiled lazily with %s", self.plan.name, compiler)
 
