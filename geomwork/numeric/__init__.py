@@ -1,5 +1,43 @@
 """Numerics in torch: Lie groups, lattice gauge fields, Monte Carlo, flows and configuration I/O."""
 
-from ._lattice import mean_link_trace, mean_plaquette
+from ._flows import (
+    INTEGRATORS,
+    FlowHistory,
+    LowStorageRungeKutta,
+    cool,
+    find_t0,
+    find_w0,
+    wilson_flow,
+    wilson_flow_force,
+)
+from ._groups import GROUPS, SU2, SU3, SUN, U1, LieGroup, get_group, unitarity_tolerance
+from ._lattice import LatticeGaugeField, mean_link_trace, mean_plaquette, plaquette_field, staple_sums
+from ._montecarlo import MarkovChain, binned_mean_error, heatbath_sweep, overrelaxation_sweep
 
-__all__: list[str] = ["mean_link_trace", "mean_plaquette"]
+__all__: list[str] = [
+    "FlowHistory",
+    "GROUPS",
+    "INTEGRATORS",
+    "LatticeGaugeField",
+    "LieGroup",
+    "LowStorageRungeKutta",
+    "MarkovChain",
+    "SU2",
+    "SU3",
+    "SUN",
+    "U1",
+    "binned_mean_error",
+    "cool",
+    "find_t0",
+    "find_w0",
+    "get_group",
+    "heatbath_sweep",
+    "mean_link_trace",
+    "mean_plaquette",
+    "overrelaxation_sweep",
+    "plaquette_field",
+    "staple_sums",
+    "unitarity_tolerance",
+    "wilson_flow",
+    "wilson_flow_force",
+]
