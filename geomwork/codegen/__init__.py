@@ -6,12 +6,23 @@ Python module cached on disk); :class:`Kernel` runs it on batched tensors.
 """
 
 from ._cache import CACHE_ENVIRONMENT_VARIABLE, KernelCache, KernelCacheWarning, default_cache_dir
+from ._jet import (
+    GridYangMillsAction,
+    as_structure_constants,
+    central_difference,
+    field_strength_expression,
+    jet_symbols,
+    su2_structure_constants,
+    yang_mills_density_expression,
+    yang_mills_jet_kernel,
+)
 from ._kernel import Kernel, KernelPlan, find_cxx_compiler, plan_kernel
 from ._printer import FUNCTION_TABLE, KernelPrinter, TorchFunction, UntranslatableExpressionError
 
 __all__ = [
     "CACHE_ENVIRONMENT_VARIABLE",
     "FUNCTION_TABLE",
+    "GridYangMillsAction",
     "Kernel",
     "KernelCache",
     "KernelCacheWarning",
@@ -19,7 +30,14 @@ __all__ = [
     "KernelPrinter",
     "TorchFunction",
     "UntranslatableExpressionError",
+    "as_structure_constants",
+    "central_difference",
     "default_cache_dir",
+    "field_strength_expression",
     "find_cxx_compiler",
+    "jet_symbols",
     "plan_kernel",
+    "su2_structure_constants",
+    "yang_mills_density_expression",
+    "yang_mills_jet_kernel",
 ]
