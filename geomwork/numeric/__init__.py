@@ -13,6 +13,7 @@ from ._flows import (
 from ._groups import GROUPS, SU2, SU3, SUN, U1, LieGroup, get_group, unitarity_tolerance
 from ._lattice import LatticeGaugeField, mean_link_trace, mean_plaquette, plaquette_field, staple_sums
 from ._montecarlo import MarkovChain, binned_mean_error, heatbath_sweep, overrelaxation_sweep
+from .io import read_configuration, write_configuration
 
 __all__: list[str] = [
     "FlowHistory",
@@ -36,8 +37,10 @@ __all__: list[str] = [
     "mean_plaquette",
     "overrelaxation_sweep",
     "plaquette_field",
+    "read_configuration",
     "staple_sums",
     "unitarity_tolerance",
     "wilson_flow",
     "wilson_flow_force",
+    "write_configuration",
 ]
