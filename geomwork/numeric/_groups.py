@@ -159,11 +159,12 @@ class LieGroup:
     # Group ----------------------------------------------------------------------------------
 
     def reunitarise(self, matrix: torch.Tensor) -> torch.Tensor:
-        """Return the group element nearest to ``matrix``.
+        """Project ``matrix`` onto the group, for links that drifted by round-off.
 
         The unitary factor of the polar decomposition ``M = W P`` (``W = U V^\\dagger`` from the
         SVD) is the nearest unitary matrix in the Frobenius norm; a root of its determinant is
-        then divided out so the result has determinant 1.
+        then divided out so the result has determinant 1.  For a matrix already close to
+        SU(N) this is the nearest element to first order, not exactly.
         """
         u, _, vh = torch.linalg.svd(matrix)
         return self._divide_determinant_root(u @ vh)
