@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import struct
@@ -272,6 +273,56 @@ def test_openqcd_is_read_only(tmp_path):
         write_configuration(tmp_path / "out.bin", links, "openqcd")
 
 
+def write_openqcd_file(path: Path, links_openqcd: torch.Tensor, plaquette: float) -> None:
+    """Write links indexed ``[x0, x1, x2, x3, mu]`` (time first) site by site in openQCD's layout."""
+    extents = tuple(links_openqcd.shape[:4])
+    chunks = [struct.pack("<4id", *extents, plaquette)]
+    for site in itertools.product(*(range(extent) for extent in extents)):
+        if sum(site) % 2 == 0:
+            continue
+        for mu in range(4):
+            backward = list(site)
+            backward[mu] = (backward[mu] - 1) % extents[mu]
+            chunks.append(links_openqcd[site][mu].numpy().astype("<c16").tobytes())
+            chunks.append(links_openqcd[tuple(backward)][mu].numpy().astype("<c16").tobytes())
+    path.write_bytes(b"".join(chunks))
+
+
+def test_openqcd_conversion_non_cubic(tmp_path, caplog):
+    """openQCD site (x0, x1, x2, x3) and direction mu become [x1, x2, x3, x0] and (mu - 1) % 4."""
+    extents = (4, 2, 6, 2)
+    links_openqcd = random_su3(extents, seed=13)
+    expected = links_openqcd.permute(1, 2, 3, 0, 4, 5, 6)[..., [1, 2, 3, 0], :, :]
+    path = tmp_path / "config.bin"
+    write_openqcd_file(path, links_openqcd, plaquette=3 * float(mean_plaquette(expected)))
+
+    assert detect_format(path) == "openqcd"
+    with caplog.at_level(logging.WARNING, logger="geomwork.numeric.io"):
+        configuration = read_configuration(path)
+    assert configuration.links.shape == (2, 6, 2, 4, 4, 3, 3)
+    assert torch.equal(configuration.links, expected)
+    assert configuration.measured["zero_links"] == 0
+    assert configuration.measured["open_boundary"] is False
+    assert caplog.text == ""
+
+
+def test_openqcd_wrong_plaquette_logged(tmp_path, caplog):
+    path = tmp_path / "config.bin"
+    write_openqcd_file(path, random_su3((2, 2, 2, 2), seed=4), plaquette=2.5)
+    with caplog.at_level(logging.WARNING, logger="geomwork.numeric.io"):
+        configuration = read_configuration(path, "openqcd")
+    assert configuration.header["plaquette"] == 2.5
+    assert "expected 2.5 (header)" in caplog.text
+
+
+def test_openqcd_odd_extent(tmp_path):
+    path = tmp_path / "config.bin"
+    path.write_bytes(struct.pack("<4id", 4, 3, 4, 4, 0.0) + bytes(576 * 192))
+    pattern = r"extents \(4, 3, 4, 4\) are invalid; openQCD needs even extents"
+    with pytest.raises(ConfigurationFileError, match=pattern):
+        read_configuration(path, "openqcd")
+
+
 # Corrupted headers and data.
 
 
@@ -291,7 +342,8 @@ def nersc_file(tmp_path, links) -> Path:
 
 def test_nersc_wrong_checksum(nersc_file):
     replace_header_line(nersc_file, "CHECKSUM", "deadbeef")
-    with pytest.raises(ConfigurationFileError, match=r"CHECKSUM does not match the data: expected deadbeef \(header\), found [0-9a-f]{8}"):
+    pattern = r"CHECKSUM does not match the data: expected deadbeef \(header\), found [0-9a-f]{8}"
+    with pytest.raises(ConfigurationFileError, match=pattern):
         read_configuration(nersc_file)
 
 
@@ -305,7 +357,8 @@ def test_nersc_flipped_data_byte(nersc_file):
 
 def test_nersc_wrong_plaquette(nersc_file):
     replace_header_line(nersc_file, "PLAQUETTE", "0.75")
-    with pytest.raises(ConfigurationFileError, match=r"PLAQUETTE does not match the data: expected 0\.75 \(header\), found -?0\.\d+"):
+    pattern = r"PLAQUETTE does not match the data: expected 0\.75 \(header\), found -?0\.\d+"
+    with pytest.raises(ConfigurationFileError, match=pattern):
         read_configuration(nersc_file)
 
 
@@ -325,13 +378,15 @@ def test_nersc_mismatch_logged_without_verify(nersc_file, caplog):
 
 def test_nersc_wrong_dimension(nersc_file):
     replace_header_line(nersc_file, "DIMENSION_1", "4")
-    with pytest.raises(ConfigurationFileError, match=r"truncated: expected 110592 bytes of data for a 4x4x2x6 lattice .* found 55296"):
+    pattern = r"truncated: expected 110592 bytes of data for a 4x4x2x6 lattice .* found 55296"
+    with pytest.raises(ConfigurationFileError, match=pattern):
         read_configuration(nersc_file)
 
 
 def test_nersc_extra_data(nersc_file):
     nersc_file.write_bytes(nersc_file.read_bytes() + b"\0" * 8)
-    with pytest.raises(ConfigurationFileError, match=r"longer than its header says: expected 55296 .* found 55304"):
+    pattern = r"longer than its header says: expected 55296 .* found 55304"
+    with pytest.raises(ConfigurationFileError, match=pattern):
         read_configuration(nersc_file)
 
 
@@ -365,10 +420,11 @@ def ildg_file(tmp_path, links) -> Path:
 
 
 def replace_record(path: Path, record_type: str, data: bytes) -> None:
-    records = [
-        LimeRecord(record.type, data, record.message_begin, record.message_end) if record.type == record_type else record
-        for record in read_lime_records(path)
-    ]
+    records = []
+    for record in read_lime_records(path):
+        if record.type == record_type:
+            record = LimeRecord(record.type, data, record.message_begin, record.message_end)
+        records.append(record)
     write_lime_records(path, records)
 
 
@@ -377,7 +433,8 @@ def test_ildg_corrupted_data(ildg_file):
     corrupted = bytearray(binary)
     corrupted[100] ^= 0x10
     replace_record(ildg_file, "ildg-binary-data", bytes(corrupted))
-    with pytest.raises(ConfigurationFileError, match=r"SciDAC checksum suma does not match the data: expected [0-9a-f]{8} \(scidac-checksum record\), found [0-9a-f]{8}"):
+    pattern = r"SciDAC checksum suma does not match the data: expected [0-9a-f]{8} \(scidac-checksum record\), found [0-9a-f]{8}"
+    with pytest.raises(ConfigurationFileError, match=pattern):
         read_configuration(ildg_file)
 
 
@@ -391,7 +448,8 @@ def test_ildg_wrong_checksum_record(ildg_file):
 def test_ildg_wrong_extent(ildg_file):
     records = {record.type: record.data for record in read_lime_records(ildg_file)}
     replace_record(ildg_file, "ildg-format", records["ildg-format"].replace(b"<lt>6</lt>", b"<lt>8</lt>"))
-    with pytest.raises(ConfigurationFileError, match=r"wrong size: expected 73728 bytes for a 2x4x2x8 lattice .* found 55296"):
+    pattern = r"wrong size: expected 73728 bytes for a 2x4x2x8 lattice .* found 55296"
+    with pytest.raises(ConfigurationFileError, match=pattern):
         read_configuration(ildg_file)
 
 
@@ -404,7 +462,8 @@ def test_ildg_invalid_xml(ildg_file):
 def test_ildg_missing_format_record(ildg_file):
     records = [record for record in read_lime_records(ildg_file) if record.type != "ildg-format"]
     write_lime_records(ildg_file, records)
-    with pytest.raises(ConfigurationFileError, match=r"has no ildg-format record; its records are \['ildg-binary-data'"):
+    pattern = r"has no ildg-format record; its records are \['ildg-binary-data'"
+    with pytest.raises(ConfigurationFileError, match=pattern):
         read_configuration(ildg_file)
 
 
@@ -412,7 +471,8 @@ def test_ildg_missing_format_record(ildg_file):
 def test_ildg_truncated(ildg_file, keep):
     raw = ildg_file.read_bytes()
     ildg_file.write_bytes(raw[:keep])
-    with pytest.raises(ConfigurationFileError, match=r"is truncated: (a LIME record header|LIME record '[a-z-]+')"):
+    pattern = r"is truncated: (a LIME record header|LIME record '[a-z-]+')"
+    with pytest.raises(ConfigurationFileError, match=pattern):
         read_configuration(ildg_file, "ildg")
 
 
@@ -427,7 +487,8 @@ def test_ildg_nan_in_data(ildg_file):
     binary = bytearray({record.type: record.data for record in read_lime_records(ildg_file)}["ildg-binary-data"])
     binary[16:24] = struct.pack(">d", float("nan"))
     replace_record(ildg_file, "ildg-binary-data", bytes(binary))
-    with pytest.raises(ConfigurationFileError, match=r"1 link entries are NaN or infinite, the first at index \(0, 0, 0, 0, 0, 0, 1\)"):
+    pattern = r"1 link entries are NaN or infinite, the first at index \(0, 0, 0, 0, 0, 0, 1\)"
+    with pytest.raises(ConfigurationFileError, match=pattern):
         read_configuration(ildg_file, verify=False)
 
 
@@ -450,7 +511,8 @@ def test_hdf5_foreign_file(tmp_path):
 def test_unknown_format_detected(tmp_path):
     path = tmp_path / "mystery.dat"
     path.write_bytes(b"MILC" + bytes(60))
-    with pytest.raises(ConfigurationFileError, match=r"unknown configuration format .* pass format= one of \['hdf5', 'ildg', 'nersc', 'openqcd'\]"):
+    pattern = r"unknown configuration format .* pass format= one of \['hdf5', 'ildg', 'nersc', 'openqcd'\]"
+    with pytest.raises(ConfigurationFileError, match=pattern):
         read_configuration(path)
 
 
@@ -478,7 +540,8 @@ def test_write_rejects_non_unitary(tmp_path, links, format):
     bad = links.clone()
     bad[1, 2, 0, 3, 2] *= 1.001
     path = tmp_path / "bad"
-    with pytest.raises(ValueError, match=r"not unitary: max \|U\^dagger U - 1\| = 2\.00\de-03 exceeds the tolerance"):
+    pattern = r"not unitary: max \|U\^dagger U - 1\| = 2\.00\de-03 exceeds the tolerance"
+    with pytest.raises(ValueError, match=pattern):
         write_configuration(path, bad, format)
     assert list(tmp_path.iterdir()) == []
 
@@ -607,11 +670,33 @@ def test_append_rejects_other_names(tmp_path, links):
     path = tmp_path / "flow.h5"
     write_checkpoint(path, links, history={"t": [0.0], "E": [1.0]})
     before = path.read_bytes()
-    with pytest.raises(ValueError, match=r"values have keys \['t'\]; the checkpoint's history arrays are \['E', 't'\]"):
+    pattern = r"values have keys \['t'\]; the checkpoint's history arrays are \['E', 't'\]"
+    with pytest.raises(ValueError, match=pattern):
         append_flow_step(path, {"t": 0.1})
     with pytest.raises(ValueError, match=r"links snapshot has shape \(2, 2, 2, 2, 4, 3, 3\)"):
         append_flow_step(path, {"t": 0.1, "E": 0.5}, links=random_su3((2, 2, 2, 2), seed=2))
     assert path.read_bytes() == before
+
+
+def test_failed_append_leaves_old_file(tmp_path, links, monkeypatch):
+    path = tmp_path / "flow.h5"
+    write_checkpoint(path, links, history={"t": [0.0]})
+    before = path.read_bytes()
+
+    def fail_replace(source, destination):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail_replace)
+    with pytest.raises(OSError, match="disk full"):
+        append_flow_step(path, {"t": 0.1}, links=links)
+    assert path.read_bytes() == before
+    assert [entry.name for entry in tmp_path.iterdir()] == ["flow.h5"]
+
+
+def test_write_into_missing_directory(tmp_path, links):
+    pattern = r"directory .*absent does not exist; create it before writing c\.lime"
+    with pytest.raises(FileNotFoundError, match=pattern):
+        write_configuration(tmp_path / "absent" / "c.lime", links, "ildg")
 
 
 def test_checkpoint_rejects_reserved_attribute(tmp_path, links):

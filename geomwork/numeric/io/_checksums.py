@@ -5,10 +5,10 @@ Two checksums are in use:
 * NERSC: the sum, modulo :math:`2^{32}`, of the binary data read as unsigned 32-bit
   words in the file's byte order.  It covers exactly the stored words, so for the
   compressed ``4D_SU3_GAUGE`` type it covers the two stored rows of each matrix.
-* SciDAC (ILDG files): for each site, ``crc`` is the CRC-32 (zlib polynomial) of that
-  site's bytes as stored; with ``rank`` the site's position in the file
-  (``((t * L_z + z) * L_y + y) * L_x + x``), ``suma`` is the XOR over sites of ``crc``
-  rotated left by ``rank % 29`` bits and ``sumb`` the same with ``rank % 31``.
+* SciDAC (ILDG files): ``crc`` is the CRC-32 (zlib polynomial) of one site's bytes as
+  stored, and ``rank`` is the site's position in the file,
+  ``((t * L_z + z) * L_y + y) * L_x + x``.  ``suma`` is the XOR over sites of ``crc``
+  rotated left by ``rank % 29`` bits, and ``sumb`` the same with ``rank % 31``.
 """
 
 from __future__ import annotations

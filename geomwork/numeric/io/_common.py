@@ -28,8 +28,8 @@ logger = logging.getLogger("geomwork.numeric.io")
 #: ``(x, y, z, t, mu, a, b)``.  It is its own inverse.
 FILE_TO_LAYOUT_4D = (3, 2, 1, 0, 4, 5, 6)
 
-#: Header values such as the plaquette must agree with the data to this absolute
-#: tolerance.  Headers are often printed with 6 to 10 significant digits.
+#: Absolute tolerance for header values such as the plaquette.  It accepts values below 1
+#: printed with 6 or more significant digits.
 DEFAULT_HEADER_TOLERANCE = 1e-6
 
 
@@ -116,7 +116,8 @@ def check_links_for_writing(
     if shape_rank is not None and d != shape_rank:
         raise ValueError(f"links has {d} lattice axes; this format stores {shape_rank}")
     if colors is not None and links.shape[-1] != colors:
-        raise ValueError(f"links are {links.shape[-1]}x{links.shape[-1]} matrices; this format stores {colors}x{colors}")
+        size = links.shape[-1]
+        raise ValueError(f"links are {size}x{size} matrices; this format stores {colors}x{colors}")
     if not bool(torch.isfinite(links).all()):
         count = int((~torch.isfinite(links)).sum())
         raise ValueError(f"links contain {count} NaN or infinite entries; nothing was written")
@@ -189,6 +190,8 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     temporary file is removed and ``path`` is left as it was (absent or unchanged).
     """
     path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"directory {path.parent} does not exist; create it before writing {path.name}")
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     # The kernel applies the caller's umask to 0o666, as it would for a plain open().
     descriptor = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)

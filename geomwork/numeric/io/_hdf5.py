@@ -166,7 +166,8 @@ def _open_checkpoint(path: Path, mode: str) -> h5py.File:
     try:
         file = h5py.File(path, mode)
     except OSError as error:
-        raise ConfigurationFileError(f"HDF5 file {path} cannot be opened (truncated or not HDF5): {error}") from None
+        message = f"HDF5 file {path} cannot be opened (truncated or not HDF5): {error}"
+        raise ConfigurationFileError(message) from None
     if file.attrs.get("geomwork_format") != _FORMAT_NAME or "links" not in file:
         file.close()
         raise ConfigurationFileError(
@@ -214,7 +215,8 @@ def read_checkpoint(
             flow = file["flow/links"][()] if "flow/links" in file else None
             rng_state = file["rng_state"][()].tobytes() if "rng_state" in file else None
         except OSError as error:
-            raise ConfigurationFileError(f"HDF5 file {path} cannot be read (truncated or corrupted): {error}") from None
+            message = f"HDF5 file {path} cannot be read (truncated or corrupted): {error}"
+            raise ConfigurationFileError(message) from None
         attributes = {
             key: value for key, value in file.attrs.items() if key not in _RESERVED_ATTRIBUTES
         }
@@ -228,8 +230,12 @@ def read_checkpoint(
     target = dtype or torch.from_numpy(np.empty(0, dtype=stored.dtype)).dtype
     links = torch.from_numpy(np.ascontiguousarray(stored)).to(dtype=target, device=device)
     check_finite(links, f"HDF5 file {path}")
-    flow_links = None if flow is None else torch.from_numpy(np.ascontiguousarray(flow)).to(dtype=target, device=device)
-    return Checkpoint(links=links, rng_state=rng_state, history=history, flow_links=flow_links, attributes=attributes, **run)
+    flow_links = None
+    if flow is not None:
+        flow_links = torch.from_numpy(np.ascontiguousarray(flow)).to(dtype=target, device=device)
+    return Checkpoint(
+        links=links, rng_state=rng_state, history=history, flow_links=flow_links, attributes=attributes, **run
+    )
 
 
 def append_flow_step(

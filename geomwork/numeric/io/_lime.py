@@ -104,10 +104,13 @@ def _parse_lime(raw: bytes, source: str) -> list[LimeRecord]:
         magic, version, flags, length, type_field = _HEADER.unpack_from(raw, offset)
         if magic != LIME_MAGIC:
             raise ConfigurationFileError(
-                f"{source}: invalid LIME magic number at byte {offset}: expected {LIME_MAGIC:08x}, found {magic:08x}"
+                f"{source}: invalid LIME magic number at byte {offset}: "
+                f"expected {LIME_MAGIC:08x}, found {magic:08x}"
             )
         if version != _LIME_VERSION:
-            raise ConfigurationFileError(f"{source}: LIME version {version} at byte {offset} is not supported; expected 1")
+            raise ConfigurationFileError(
+                f"{source}: LIME version {version} at byte {offset} is not supported; expected 1"
+            )
         record_type = type_field.split(b"\0", 1)[0].decode("ascii", errors="replace")
 
         start = offset + _HEADER.size
@@ -187,7 +190,9 @@ def _parse_ildg_format(record: LimeRecord, source: str) -> tuple[tuple[int, int,
     for key in ("precision", "lx", "ly", "lz", "lt"):
         text = fields.get(key, "")
         if not text.isdigit() or int(text) < 1:
-            raise ConfigurationFileError(f"{source}: ildg-format has {key} = {text!r}; expected a positive integer")
+            raise ConfigurationFileError(
+                f"{source}: ildg-format has {key} = {text!r}; expected a positive integer"
+            )
         values[key] = int(text)
     if values["precision"] not in _ILDG_PRECISIONS:
         raise ConfigurationFileError(f"{source}: ildg-format precision {values['precision']} is not 32 or 64")
@@ -207,7 +212,8 @@ def _verify_scidac_checksum(
         try:
             expected = int(text, 16)
         except ValueError:
-            raise ConfigurationFileError(f"{source}: scidac-checksum {key} = {text!r} is not hexadecimal") from None
+            message = f"{source}: scidac-checksum {key} = {text!r} is not hexadecimal"
+            raise ConfigurationFileError(message) from None
         stated[key] = text
         if expected != computed:
             message = (
@@ -258,8 +264,9 @@ def read_ildg(
     GaugeConfiguration
         Links of shape ``(L_x, L_y, L_z, L_t, 4, 3, 3)``.  ``header`` contains the
         ildg-format values, the stated ``suma``/``sumb``, ``records`` (the record types in
-        order) and, when present, ``ildg-data-lfn`` and ``xlf-info``; ``measured`` contains
-        the computed ``suma``, ``sumb``, ``plaquette`` and ``link_trace``.
+        order) and, when present, ``ildg-data-lfn``, ``xlf-info`` and its ``plaquette``.
+        ``measured`` contains the computed ``suma``, ``sumb``, ``plaquette`` and
+        ``link_trace``.
 
     Raises
     ------
@@ -310,7 +317,9 @@ def read_ildg(
     xlf_plaquette = _xlf_plaquette(_find_record(records, "xlf-info"))
     if xlf_plaquette is not None:
         header["plaquette"] = xlf_plaquette
-        compare_with_header("xlf-info plaquette", xlf_plaquette, plaquette, tolerance=tolerance, source=source, verify=False)
+        compare_with_header(
+            "xlf-info plaquette", xlf_plaquette, plaquette, tolerance=tolerance, source=source, verify=False
+        )
 
     logger.info("read %s: %s lattice, plaquette %.12f", source, "x".join(map(str, dims)), plaquette)
     measured = {"suma": suma, "sumb": sumb, "plaquette": plaquette, "link_trace": link_trace}

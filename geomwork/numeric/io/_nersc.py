@@ -69,7 +69,8 @@ NERSC_FLOATING_POINT = {
 _WRITABLE_FLOATING_POINT = ("IEEE32BIG", "IEEE64BIG")
 _HEADER_START = b"BEGIN_HEADER"
 _HEADER_END = b"END_HEADER"
-# NOTE: a bound on the header size, so a binary file without END_HEADER fails fast.
+# NOTE: headers longer than 64 KiB are rejected, so a file without END_HEADER fails fast.
+# Typical NERSC headers are under 1 KiB.
 _MAX_HEADER_BYTES = 1 << 16
 
 
@@ -192,7 +193,8 @@ def read_nersc(
         try:
             expected_checksum = int(expected_text, 16)
         except ValueError:
-            raise ConfigurationFileError(f"{source}: header CHECKSUM = {header['CHECKSUM']!r} is not hexadecimal") from None
+            message = f"{source}: header CHECKSUM = {header['CHECKSUM']!r} is not hexadecimal"
+            raise ConfigurationFileError(message) from None
         if expected_checksum != checksum:
             message = (
                 f"{source}: header CHECKSUM does not match the data: expected {expected_checksum:08x} "
@@ -263,7 +265,8 @@ def write_nersc(
         raise ValueError(f"datatype {datatype!r} is not supported; expected one of {sorted(NERSC_DATATYPES)}")
     if floating_point not in _WRITABLE_FLOATING_POINT:
         raise ValueError(
-            f"floating_point {floating_point!r} is not supported for writing; expected one of {_WRITABLE_FLOATING_POINT}"
+            f"floating_point {floating_point!r} is not supported for writing; "
+            f"expected one of {_WRITABLE_FLOATING_POINT}"
         )
     check_links_for_writing(links, tolerance=tolerance)
     rows = NERSC_DATATYPES[datatype]
@@ -302,4 +305,5 @@ def write_nersc(
 
     logger.info("wrote NERSC file %s: %s, plaquette %.12f", os.fspath(path), datatype, plaquette)
     measured = {"checksum": checksum, "plaquette": plaquette, "link_trace": link_trace}
-    return GaugeConfiguration(links=stored.to(dtype=links.dtype, device=links.device), format="nersc", header=header, measured=measured)
+    stored = stored.to(dtype=links.dtype, device=links.device)
+    return GaugeConfiguration(links=stored, format="nersc", header=header, measured=measured)

@@ -64,7 +64,7 @@ def _is_openqcd(head: bytes, size: int) -> bool:
     if len(head) < 16:
         return False
     extents = struct.unpack("<4i", head[:16])
-    if any(extent < 2 or extent % 2 or extent > 1 << 12 for extent in extents):
+    if any(extent < 2 or extent % 2 for extent in extents):
         return False
     return size == openqcd_file_size(extents)
 
@@ -72,10 +72,18 @@ def _is_openqcd(head: bytes, size: int) -> bool:
 #: Every known format, keyed by name.  Detection tries them in this order.
 FORMATS: dict[str, ConfigurationFormat] = {
     "ildg": ConfigurationFormat(
-        "ildg", "ILDG gauge configuration in a LIME file, big-endian, SciDAC checksum", read_ildg, write_ildg, _is_lime
+        "ildg",
+        "ILDG gauge configuration in a LIME file, big-endian, SciDAC checksum",
+        read_ildg,
+        write_ildg,
+        _is_lime,
     ),
     "nersc": ConfigurationFormat(
-        "nersc", "NERSC archive: ASCII header, big-endian 3x3 or 3x2 SU(3) links", read_nersc, write_nersc, _is_nersc
+        "nersc",
+        "NERSC archive: ASCII header, big-endian 3x3 or 3x2 SU(3) links",
+        read_nersc,
+        write_nersc,
+        _is_nersc,
     ),
     "hdf5": ConfigurationFormat(
         "hdf5", "geomwork HDF5 checkpoint: links, run attributes, history arrays", read_hdf5, write_hdf5, _is_hdf5

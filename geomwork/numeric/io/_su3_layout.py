@@ -32,7 +32,9 @@ def encode_links(links: np.ndarray, real_dtype: np.dtype, rows: int) -> bytes:
     return np.ascontiguousarray(pairs, dtype=real_dtype).tobytes()
 
 
-def decode_links(data: bytes | memoryview, dims: tuple[int, int, int, int], real_dtype: np.dtype, rows: int) -> np.ndarray:
+def decode_links(
+    data: bytes | memoryview, dims: tuple[int, int, int, int], real_dtype: np.dtype, rows: int
+) -> np.ndarray:
     """Decode site-major binary data into complex128 links of shape ``(L_x, L_y, L_z, L_t, 4, 3, 3)``.
 
     ``dims`` is ``(L_x, L_y, L_z, L_t)``; ``len(data)`` must match it exactly.
