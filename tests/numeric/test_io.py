@@ -13,6 +13,8 @@ import h5py
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geomwork.numeric import SU3, mean_link_trace, mean_plaquette
 from geomwork.numeric.io import (
@@ -159,6 +161,13 @@ def scidac_reference(data: bytes, sites: int) -> tuple[int, int]:
 def test_scidac_checksum_matches_reference():
     data = np.random.default_rng(3).integers(0, 256, size=70 * 24, dtype=np.uint8).tobytes()
     assert scidac_checksum(data, 70) == scidac_reference(data, 70)
+
+
+@settings(max_examples=30, deadline=None)
+@given(sites=st.integers(1, 80), site_bytes=st.integers(1, 12), seed=st.integers(0, 2**32 - 1))
+def test_scidac_checksum_any_size(sites, site_bytes, seed):
+    data = np.random.default_rng(seed).integers(0, 256, size=sites * site_bytes, dtype=np.uint8).tobytes()
+    assert scidac_checksum(data, sites) == scidac_reference(data, sites)
 
 
 def test_ildg_file_layout(tmp_path, links):

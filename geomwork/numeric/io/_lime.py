@@ -274,6 +274,11 @@ def read_ildg(
         If a record is missing or malformed, the binary length disagrees with the
         ildg-format extents and precision, the file is truncated, an entry is NaN, or
         (with ``verify``) the checksum disagrees.
+
+    Notes
+    -----
+    A LIME file may contain several configurations.  Only the first ``ildg-format`` and
+    ``ildg-binary-data`` records are read.
     """
     source = f"ILDG file {os.fspath(path)}"
     records = _parse_lime(read_file_bytes(Path(path)), source)
