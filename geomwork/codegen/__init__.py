@@ -16,6 +16,15 @@ from ._jet import (
     yang_mills_density_expression,
     yang_mills_jet_kernel,
 )
+from ._lattice import (
+    LatticeKernels,
+    from_matrix,
+    lattice_kernels,
+    product_expression,
+    projection_expression,
+    real_trace_expression,
+    to_matrix,
+)
 from ._kernel import Kernel, KernelPlan, find_cxx_compiler, plan_kernel
 from ._printer import FUNCTION_TABLE, KernelPrinter, TorchFunction, UntranslatableExpressionError
 
@@ -28,6 +37,7 @@ __all__ = [
     "KernelCacheWarning",
     "KernelPlan",
     "KernelPrinter",
+    "LatticeKernels",
     "TorchFunction",
     "UntranslatableExpressionError",
     "as_structure_constants",
@@ -35,9 +45,15 @@ __all__ = [
     "default_cache_dir",
     "field_strength_expression",
     "find_cxx_compiler",
+    "from_matrix",
     "jet_symbols",
+    "lattice_kernels",
     "plan_kernel",
+    "product_expression",
+    "projection_expression",
+    "real_trace_expression",
     "su2_structure_constants",
+    "to_matrix",
     "yang_mills_density_expression",
     "yang_mills_jet_kernel",
 ]

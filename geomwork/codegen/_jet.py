@@ -123,9 +123,8 @@ def yang_mills_density_expression(field, derivative, structure_constants) -> sym
     for a in range(generators):
         for mu, nu in itertools.combinations(range(dimension), 2):
             total += strength[a, mu, nu] ** 2
-    # Each unordered pair appears twice in the full sum, so 1/4 * 2 = 1/2.  An
-    # unevaluated product keeps sympy from distributing 1/2 over the squares.
-    return sympy.Mul(sympy.Rational(1, 2), total, evaluate=False)
+    # Each unordered pair appears twice in the full sum, so 1/4 * 2 = 1/2.
+    return total / 2
 
 
 def yang_mills_jet_kernel(structure_constants=None, dimension: int = 4, **options) -> Kernel:

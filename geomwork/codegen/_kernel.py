@@ -141,13 +141,28 @@ def _check_declaration(expressions, inputs, parameters) -> None:
         )
 
 
+def _serialise(expr, atoms: dict) -> str:
+    """Return a canonical text of ``expr`` without sympy's slow term ordering.
+
+    ``Add`` and ``Mul`` store their arguments in sympy's canonical order when
+    they are built, so walking ``args`` gives the same text in every process.
+    """
+    if expr.is_Atom:
+        if expr not in atoms:
+            atoms[expr] = sympy.srepr(expr)
+        return atoms[expr]
+    inner = ",".join(_serialise(argument, atoms) for argument in expr.args)
+    return f"{type(expr).__name__}({inner})"
+
+
 def _expression_hash(name, expressions, output_shape, inputs, parameters, strict, functions):
+    atoms: dict = {}
     description = {
         "format": FORMAT_VERSION,
         "geomwork": __version__,
         "max_product_power": MAX_PRODUCT_POWER,
         "name": name,
-        "expressions": [sympy.srepr(expr) for expr in expressions],
+        "expressions": [_serialise(expr, atoms) for expr in expressions],
         "output_shape": list(output_shape),
         "inputs": [[s.name, list(s.shape), [sympy.srepr(x) for x in s.symbols]] for s in inputs],
         "parameters": [[p.name, sympy.srepr(p.symbol), repr(p.default)] for p in parameters],

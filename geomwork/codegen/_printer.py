@@ -223,6 +223,17 @@ class KernelPrinter(TorchPrinter):
             return f"1/{base_code}"
         return f"{base_code}**{self.parenthesize(exponent, PRECEDENCE['Pow'])}"
 
+    def _print_Add(self, expr, order=None):
+        # c*a + c*b + ... prints as c*(a + b + ...), one multiplication instead of many.
+        pairs = [term.as_coeff_Mul() for term in expr.args]
+        coefficients = {coefficient for coefficient, _ in pairs}
+        if len(coefficients) == 1 and len(pairs) > 1:
+            (coefficient,) = coefficients
+            if coefficient not in (1, -1):
+                inner = sympy.Add(*[rest for _, rest in pairs])
+                return f"{self._print_number(coefficient)}*({self._print(inner)})"
+        return super()._print_Add(expr, order=order)
+
     def _print_Mul(self, expr):
         # All number factors (sqrt(2), 1/pi, -3) fold into one leading literal.
         numbers = [factor for factor in expr.args if factor.is_number]
