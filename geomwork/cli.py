@@ -80,5 +80,39 @@ def derive_curvature(
     logging.getLogger("geomwork.cli").info("derived the curvature of %s in %.2f s", metric, elapsed)
 
 
+@derive_app.command("gauge")
+def derive_gauge(
+    connection: str = typer.Option(..., "--connection", "-c",
+                                   help="Catalogue gauge field: bpst, thooft, dirac or wu-yang."),
+    group: Optional[str] = typer.Option(None, "--group", "-g",
+                                        help="Expected structure group (su2, u1, ...); checked "
+                                             "against the field's own group."),
+    param: list[str] = typer.Option([], "--param", "-p",
+                                    help="Set a parameter, NAME=VALUE (repeatable), e.g. rho=1."),
+    latex: bool = typer.Option(False, "--latex", help="Print LaTeX instead of plain text."),
+) -> None:
+    """Print F, the action density, the self-duality verdict, the action and the instanton number."""
+    from .symbolic import gauge_field, gauge_report, lie_algebra
+
+    parameters = _parse_parameters(param)
+    try:
+        field = gauge_field(connection, **parameters)
+    except KeyError as error:
+        raise typer.BadParameter(error.args[0], param_hint="--connection") from None
+    except (TypeError, ValueError) as error:
+        raise typer.BadParameter(str(error), param_hint="--param") from None
+    if group is not None:
+        try:
+            expected = lie_algebra(group).name
+        except KeyError as error:
+            raise typer.BadParameter(error.args[0], param_hint="--group") from None
+        if expected != field.algebra.name:
+            raise typer.BadParameter(
+                f"gauge field {connection!r} has structure algebra {field.algebra.name}, not "
+                f"{expected}; drop --group or pass --group {field.algebra.name.replace('(', '').replace(')', '')}",
+                param_hint="--group")
+    typer.echo(gauge_report(field, latex=latex))
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

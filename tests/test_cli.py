@@ -55,3 +55,30 @@ def test_unknown_parameter_is_a_usage_error():
     result = runner.invoke(app, ["derive", "curvature", "-m", "kerr", "-p", "Q=1"])
     assert result.exit_code == 2
     assert "has no parameter 'Q'" in result.output
+
+
+def test_derive_gauge_bpst():
+    result = runner.invoke(app, ["derive", "gauge", "--group", "su2", "--connection", "bpst"])
+    assert result.exit_code == 0, result.output
+    assert "duality: self-dual (F = *F)" in result.output
+    assert "action S (g = 1, over R^4) = 8*pi**2" in result.output
+    assert "instanton number k = 1" in result.output
+    assert "48*rho**4/(rho**2 + x1**2 + x2**2 + x3**2 + x4**2)**4" in result.output
+
+
+def test_derive_gauge_dirac_chern_number():
+    result = runner.invoke(app, ["derive", "gauge", "-c", "dirac", "-p", "charge=3"])
+    assert result.exit_code == 0, result.output
+    assert "first Chern number = 3" in result.output
+
+
+def test_derive_gauge_group_mismatch():
+    result = runner.invoke(app, ["derive", "gauge", "-c", "bpst", "-g", "su3"])
+    assert result.exit_code == 2
+    assert "has structure algebra su(2), not su(3)" in result.output
+
+
+def test_derive_gauge_unknown_connection():
+    result = runner.invoke(app, ["derive", "gauge", "-c", "skyrmion"])
+    assert result.exit_code == 2
+    assert "unknown catalogue gauge field 'skyrmion'" in result.output

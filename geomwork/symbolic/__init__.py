@@ -12,14 +12,33 @@ from ._forms import (ChartMap, DifferentialForm, FormError, coordinate_forms, in
                      scalar_form, volume_form, wedge)
 from ._galgebra_bridge import (form_to_multivector, geometric_algebra, hodge_via_galgebra,
                                multivector_to_form)
+from ._gauge import Connection, GaugeError, hyperspherical_map, integrate_over_space
+from ._gauge_catalogue import (GAUGE_CATALOGUE, bpst, dirac_monopole, gauge_catalogue_names,
+                               gauge_field, thooft_eta, thooft_multi_instanton, wu_yang_monopole)
+from ._gauge_checks import assert_bianchi, assert_gauge_covariant, assert_self_dual
 from ._lie import LieAlgebra, LieAlgebraError, gell_mann_matrices, lie_algebra, so, su, u1
 from ._matrix_forms import MatrixForm
 from ._metric import Metric, MetricError
-from ._report import curvature_report
+from ._report import curvature_report, gauge_report
 from ._flows import ricci_flow_rhs
 from ._tensor import Tensor
 
 __all__ = [
+    "Connection",
+    "GAUGE_CATALOGUE",
+    "GaugeError",
+    "assert_bianchi",
+    "assert_gauge_covariant",
+    "assert_self_dual",
+    "bpst",
+    "dirac_monopole",
+    "gauge_catalogue_names",
+    "gauge_field",
+    "hyperspherical_map",
+    "integrate_over_space",
+    "thooft_eta",
+    "thooft_multi_instanton",
+    "wu_yang_monopole",
     "CATALOGUE",
     "Chart",
     "ChartMap",
@@ -38,6 +57,7 @@ __all__ = [
     "catalogue_names",
     "coordinate_forms",
     "curvature_report",
+    "gauge_report",
     "form_to_multivector",
     "geometric_algebra",
     "gell_mann_matrices",

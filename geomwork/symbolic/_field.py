@@ -576,6 +576,23 @@ class DifferentialField:
             self._rebuild()
         return self._generator_element(generator)
 
+    def conjugate(self, element: "FieldElement") -> "FieldElement":
+        """Complex-conjugate an element: the imaginary unit changes sign.
+
+        Every other generator (coordinates, parameters, undefined functions, sin,
+        cos, exp and square roots of radicands positive at the reference point)
+        is taken as real.
+        """
+        generator = self._by_key.get(("sqrt", sympy.Integer(-1)))
+        frac = self._lift(element.frac)
+        if generator is None:
+            return FieldElement(self, frac)
+        index = self._generators.index(generator)
+        numer = frac.numer.ring.from_dict({
+            monom: (-coeff if monom[index] % 2 else coeff)
+            for monom, coeff in frac.numer.iterterms()})
+        return FieldElement(self, self._frac_field.raw_new(numer, frac.denom))
+
     # ------------------------------------------------------------------ output
 
     def _substitution(self) -> dict:
@@ -884,6 +901,10 @@ class FieldElement:
         return hash(self.field._lift(self.frac))
 
     # calculus and output -------------------------------------------------------
+
+    def conjugate(self) -> "FieldElement":
+        """Return the complex conjugate (only the imaginary unit is not real)."""
+        return self.field.conjugate(self)
 
     def diff(self, j: int) -> "FieldElement":
         """Partial derivative with respect to the j-th coordinate of the field."""

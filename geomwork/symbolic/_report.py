@@ -64,3 +64,48 @@ def curvature_report(metric: Metric, latex: bool = False) -> str:
     for title, value in scalars:
         lines.append(f"% {title}\n{sympy.latex(value)}" if latex else f"{title} = {value}")
     return "\n".join(lines)
+
+
+def gauge_report(connection, latex: bool = False, integrate: bool = True) -> str:
+    """Format a connection's field strength, action density, duality and integrals as text.
+
+    The action and instanton number are integrated exactly over all of R^4 for
+    four-dimensional Cartesian charts; a U(1) field on a chart with finite
+    ranges reports its first Chern number instead.
+    """
+    from ._gauge import integrate_over_space
+
+    chart = connection.chart
+    lines = [f"connection {connection.name}: {connection.algebra.name} on chart {chart.name} "
+             f"({', '.join(str(c) for c in chart.coordinates)})", "",
+             "% field strength F^a_{mu nu}" if latex else "field strength F^a_(mu nu):"]
+    strength = connection._field_strength
+    if not strength:
+        lines.append("  0")
+    for (a, mu, nu), value in sorted(strength.items()):
+        pair = f"{chart.coordinates[mu]} {chart.coordinates[nu]}"
+        if latex:
+            lines.append(f"F^{{{a + 1}}}{{}}_{{{sympy.latex(chart.coordinates[mu])} "
+                         f"{sympy.latex(chart.coordinates[nu])}}} = {sympy.latex(value.factor())}")
+        else:
+            lines.append(f"  F^{a + 1}_({pair}) = {value.factor()}")
+    density = connection.action_density().factor()
+    lines += ["", f"action density (1/4)<F, F> = {sympy.latex(density) if latex else density}"]
+    if chart.dim == 4:
+        if connection.is_self_dual():
+            verdict = "self-dual (F = *F)"
+        elif connection.is_self_dual(anti=True):
+            verdict = "anti-self-dual (F = -*F)"
+        else:
+            verdict = "neither self-dual nor anti-self-dual"
+        lines.append(f"duality: {verdict}")
+        if integrate:
+            action = integrate_over_space(connection.action_form())
+            charge = integrate_over_space(connection.instanton_density())
+            lines.append(f"action S (g = 1, over R^4) = {sympy.latex(action) if latex else action}")
+            lines.append(f"instanton number k = {charge}")
+    else:
+        lines.append(f"duality: not defined in dimension {chart.dim}")
+        if connection.algebra.dim == 1 and integrate and len(chart.ranges) == chart.dim:
+            lines.append(f"first Chern number = {connection.first_chern_form().integrate()}")
+    return "\n".join(lines)
