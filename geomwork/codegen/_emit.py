@@ -90,6 +90,26 @@ def _python_names(inputs, parameters) -> dict[sympy.Symbol, str]:
     return names
 
 
+def _inline_numbers(replacements, reduced):
+    """Put number-valued subexpressions (``sqrt(3)/2``) back in place.
+
+    A temporary holding a number would be a Python float, and torch functions
+    such as ``torch.addcmul`` reject floats where they take tensors; inlined,
+    the number folds into a literal coefficient.
+    """
+    numbers = {}
+    kept = []
+    for symbol, value in replacements:
+        value = value.xreplace(numbers) if numbers else value
+        if value.is_number:
+            numbers[symbol] = value
+        else:
+            kept.append((symbol, value))
+    if not numbers:
+        return replacements, reduced
+    return kept, [expr.xreplace(numbers) for expr in reduced]
+
+
 def _hoist_power_bases(replacements, reduced, cse_symbols):
     """Give every compound base of a small integer power its own temporary.
 
@@ -213,6 +233,7 @@ def emit_module(
     names = _python_names(inputs, parameters)
     cse_symbols = sympy.numbered_symbols("_c", cls=sympy.Dummy)
     replacements, reduced = sympy.cse(expressions, symbols=cse_symbols, order="none")
+    replacements, reduced = _inline_numbers(replacements, reduced)
     replacements, reduced = _hoist_power_bases(replacements, reduced, cse_symbols)
     for position, (symbol, _) in enumerate(replacements):
         names[symbol] = f"_c{position}"

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 
 import sympy
 from sympy.codegen.cfunctions import Sqrt
-from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pytorch import TorchPrinter
 
 logger = logging.getLogger("geomwork.codegen.printer")
 
-# Powers x**n with 2 <= |n| <= this limit print as products of x.
-MAX_PRODUCT_POWER = 4
+# Powers x**n with 2 <= |n| <= this limit print as products and squares of x.
+MAX_PRODUCT_POWER = 8
 
 
 class UntranslatableExpressionError(ValueError):
@@ -217,8 +217,8 @@ class KernelPrinter(TorchPrinter):
         if exponent == -sympy.S.Half:
             return f"torch.rsqrt({self._print(base)})"
         if exponent.is_Integer and 2 <= abs(int(exponent)) <= MAX_PRODUCT_POWER:
-            product = "*".join([base_code] * abs(int(exponent)))
-            return f"({product})" if exponent > 0 else f"(1/({product}))"
+            power = _power_by_squaring(base_code, abs(int(exponent)))
+            return power if exponent > 0 else f"(1/{power})"
         if exponent == -1:
             return f"1/{base_code}"
         return f"{base_code}**{self.parenthesize(exponent, PRECEDENCE['Pow'])}"
@@ -232,7 +232,41 @@ class KernelPrinter(TorchPrinter):
             if coefficient not in (1, -1):
                 inner = sympy.Add(*[rest for _, rest in pairs])
                 return f"{self._print_number(coefficient)}*({self._print(inner)})"
-        return super()._print_Add(expr, order=order)
+        return self._print_fused_sum(expr)
+
+    def _print_fused_sum(self, expr):
+        """Print a sum as a chain of torch.addcmul and torch.add calls.
+
+        Each term ``c*f*g`` after the first becomes ``torch.addcmul(total, f, g,
+        value=c)``: one pass over memory instead of a multiplication and an
+        addition.  A number term is added last, because torch.addcmul needs a
+        tensor as its first argument.
+        """
+        terms = list(self._as_ordered_terms(expr, order=None))
+        numbers = [term for term in terms if term.is_number]
+        # Plain terms (x, -y) start the chain, so that every product is fused.
+        terms = sorted((term for term in terms if not term.is_number),
+                       key=lambda term: len(_factors(_split_coefficient(term)[1])) > 1)
+        code = self._print(terms[0])
+        for term in terms[1:]:
+            coefficient, rest = _split_coefficient(term)
+            factors = _factors(rest)
+            scale = "" if coefficient == 1 else f", value={self._print_number(coefficient)}"
+            if len(factors) >= 2:
+                first = self._print(factors[0])
+                others = self._print(sympy.Mul(*factors[1:]))
+                code = f"torch.addcmul({code}, {first}, {others}{scale})"
+            elif coefficient == 1:
+                code = f"{code} + {self.parenthesize(rest, PRECEDENCE['Add'])}"
+            elif coefficient == -1:
+                code = f"{code} - {self.parenthesize(rest, PRECEDENCE['Mul'])}"
+            else:
+                alpha = self._print_number(coefficient)
+                code = f"torch.add({code}, {self._print(rest)}, alpha={alpha})"
+        for number in numbers:
+            literal = self._print_number(number)
+            code = f"{code} - {literal[1:]}" if literal.startswith("-") else f"{code} + {literal}"
+        return code
 
     def _print_Mul(self, expr):
         # All number factors (sqrt(2), 1/pi, -3) fold into one leading literal.
@@ -354,13 +388,35 @@ class KernelPrinter(TorchPrinter):
     _print_MatrixBase = _print_not_supported
 
 
+def _split_coefficient(term) -> tuple:
+    """Return ``(number, rest)`` with ``term == number * rest`` and no number in ``rest``."""
+    if not isinstance(term, sympy.Mul):
+        return sympy.S.One, term
+    numbers = [factor for factor in term.args if factor.is_number]
+    others = [factor for factor in term.args if not factor.is_number]
+    return sympy.Mul(*numbers), sympy.Mul(*others)
+
+
+def _factors(product) -> list:
+    """Return the factors of a product; a square ``b**2`` of an atom counts as ``b, b``."""
+    if isinstance(product, sympy.Mul):
+        return list(product.args)
+    if isinstance(product, sympy.Pow) and product.exp == 2 and product.base.is_Atom:
+        return [product.base, product.base]
+    return [product]
+
+
+def _power_by_squaring(base_code: str, exponent: int) -> str:
+    """Return code for ``base**exponent`` (exponent >= 1) with torch.square and products."""
+    if exponent == 1:
+        return base_code
+    if exponent % 2 == 0:
+        return f"torch.square({_power_by_squaring(base_code, exponent // 2)})"
+    return f"({base_code}*{_power_by_squaring(base_code, exponent - 1)})"
+
+
 def is_complex_valued(expr) -> bool:
     """Return True when ``expr`` contains the imaginary unit or a complex number."""
     if expr.has(sympy.I):
         return True
     return any(atom.is_number and not atom.is_extended_real for atom in expr.atoms(sympy.Number))
-
-
-def precedence_of(expr) -> int:
-    """Return sympy's printing precedence of ``expr`` (re-exported for the emitter)."""
-    return precedence(expr)

@@ -1,0 +1,267 @@
+"""Benchmark geomwork's generated kernels against other expression evaluators.
+
+Quantities, on random points x in R^4 with instanton size rho = 1, in float64:
+
+* the BPST action density 48 rho^4 / (x^2 + rho^2)^4;
+* the 18 components F^a_mu_nu = -4 eta^a_mu_nu rho^2 / (x^2 + rho^2)^2 of the BPST
+  field strength in regular gauge (a = 1..3, mu < nu), with 't Hooft's symbols eta.
+
+Evaluators: geomwork's Kernel (eager and torch.compile), sympy.lambdify with numpy,
+sympy.lambdify with torch, SymEngine's Lambdify with its LLVM backend (skipped when
+symengine is not installed), and a memory-bandwidth floor: ``clone`` of a float64
+tensor whose size is half the bytes the kernel reads plus writes, so the copy moves
+as many bytes as one pass of the kernel over its input and output.
+
+Every evaluator returns the same stacked array: shape (N,) for the density and
+(N, 3, 6) for the field strength.  The time is the median of --repeats calls after
+one warm-up call (compilation happens in the warm-up).
+
+Run:  python benchmarks/codegen.py [--points 4000000] [--repeats 5] [--threads N] [--no-compile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+import numpy
+import sympy
+import torch
+
+from geomwork.codegen import Kernel, LatticeKernels, from_matrix
+
+COORDINATES = sympy.symbols("x0:4", real=True)
+RHO = sympy.Symbol("rho", positive=True)
+PAIRS = list(itertools.combinations(range(4), 2))
+
+
+def thooft_eta(a: int, mu: int, nu: int) -> int:
+    """'t Hooft symbol eta^a_mu_nu with 0-based indices; direction 3 is x_4."""
+    if mu < 3 and nu < 3:
+        return int(sympy.LeviCivita(a, mu, nu))
+    if nu == 3 and mu < 3:
+        return int(a == mu)
+    if mu == 3 and nu < 3:
+        return -int(a == nu)
+    return 0
+
+
+def bpst_expressions():
+    """Return the action density and the (3, 6) array of field-strength components."""
+    radius_squared = sum(x**2 for x in COORDINATES) + RHO**2
+    density = 48 * RHO**4 / radius_squared**4
+    strength = sympy.Array([
+        [-4 * thooft_eta(a, mu, nu) * RHO**2 / radius_squared**2 for mu, nu in PAIRS]
+        for a in range(3)
+    ])
+    return density, strength
+
+
+def median_time(function, repeats: int, synchronize=None) -> float:
+    """Return the median wall time of ``function()`` in seconds, after one warm-up call."""
+    function()
+    if synchronize:
+        synchronize()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        if synchronize:
+            synchronize()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def numpy_stacked(function, columns, shape):
+    """Call a lambdified function and stack its outputs, broadcasting constant zeros."""
+    values = function(*columns, 1.0)
+    if not shape:
+        return values
+    flat = [numpy.broadcast_to(v, columns[0].shape) for v in numpy.ravel(
+        numpy.array(values, dtype=object))]
+    return numpy.stack(flat, axis=-1).reshape(columns[0].shape + shape)
+
+
+def torch_stacked(function, columns, rho, shape):
+    """As :func:`numpy_stacked` for sympy's torch printer."""
+    values = function(*columns, rho)
+    if not shape:
+        return values
+    flat = []
+    for row in values:
+        for value in row:
+            flat.append(torch.as_tensor(value, dtype=columns[0].dtype).expand(columns[0].shape))
+    return torch.stack(flat, dim=-1).unflatten(-1, shape)
+
+
+def evaluators(name, expressions, points, repeats, compile_kernels, cache_dir):
+    """Yield (label, seconds or None, note) for every evaluator of one quantity."""
+    shape = tuple(expressions.shape) if isinstance(expressions, sympy.NDimArray) else ()
+    inputs = {"x": list(COORDINATES)}
+    kernel = Kernel(expressions, inputs=inputs, parameters=[RHO], name=name, cache_dir=cache_dir)
+    yield "geomwork eager", median_time(lambda: kernel(points, rho=1.0), repeats), ""
+
+    if compile_kernels:
+        compiled = Kernel(expressions, inputs=inputs, parameters=[RHO], name=name,
+                          cache_dir=cache_dir, compile=True)
+        if compiled.compiled:
+            rho = torch.tensor(1.0, dtype=torch.float64)
+            yield "geomwork compiled", median_time(lambda: compiled(points, rho=rho), repeats), ""
+        else:
+            yield "geomwork compiled", None, "no C++ compiler"
+    else:
+        yield "geomwork compiled", None, "--no-compile"
+
+    arguments = [*COORDINATES, RHO]
+    flat_expressions = expressions.tolist() if shape else expressions
+    array = points.numpy()
+    numpy_columns = [array[:, i] for i in range(4)]
+    numpy_function = sympy.lambdify(arguments, flat_expressions, modules="numpy")
+    yield "sympy lambdify numpy", median_time(
+        lambda: numpy_stacked(numpy_function, numpy_columns, shape), repeats), ""
+
+    torch_function = sympy.lambdify(arguments, flat_expressions, modules="torch")
+    torch_columns = [points[:, i] for i in range(4)]
+    # sympy's torch printer emits torch.pow(rho, 4), which raises on a Python float.
+    rho_tensor = torch.tensor(1.0, dtype=torch.float64)
+    yield "sympy lambdify torch", median_time(
+        lambda: torch_stacked(torch_function, torch_columns, rho_tensor, shape), repeats), ""
+
+    try:
+        import symengine
+    except ImportError:
+        yield "symengine llvm", None, "symengine not installed (pip install symengine)"
+    else:
+        flat = sympy.flatten(flat_expressions) if shape else [flat_expressions]
+        lambdified = symengine.Lambdify(arguments, flat, backend="llvm", cse=True)
+        packed = numpy.column_stack([array, numpy.ones(len(array))])
+        yield "symengine llvm", median_time(
+            lambda: lambdified(packed).reshape((len(array),) + shape), repeats), ""
+
+    output_elements = points.shape[0] * max(1, int(numpy.prod(shape)))
+    copy_elements = (points.numel() + output_elements) // 2
+    source = torch.empty(copy_elements, dtype=torch.float64).uniform_()
+    yield "copy floor", median_time(source.clone, repeats), f"{copy_elements * 8 / 1e6:.0f} MB"
+
+
+def cuda_rows(name, expressions, points, repeats, cache_dir):
+    """Yield CUDA timings of the eager and compiled kernel and the copy floor."""
+    inputs = {"x": list(COORDINATES)}
+    device_points = points.cuda()
+    synchronize = torch.cuda.synchronize
+    eager = Kernel(expressions, inputs=inputs, parameters=[RHO], name=name, cache_dir=cache_dir)
+    yield "cuda eager", median_time(lambda: eager(device_points, rho=1.0), repeats, synchronize)
+    compiled = Kernel(expressions, inputs=inputs, parameters=[RHO], name=name,
+                      cache_dir=cache_dir, compile=True)
+    rho = torch.tensor(1.0, dtype=torch.float64, device="cuda")
+    yield "cuda compiled", median_time(lambda: compiled(device_points, rho=rho), repeats,
+                                       synchronize)
+    shape = tuple(expressions.shape) if isinstance(expressions, sympy.NDimArray) else ()
+    copy_elements = (points.numel() + points.shape[0] * max(1, int(numpy.prod(shape)))) // 2
+    source = torch.empty(copy_elements, dtype=torch.float64, device="cuda").uniform_()
+    yield "cuda copy floor", median_time(source.clone, repeats, synchronize)
+
+
+def report_goals(times: dict) -> list[str]:
+    """Return one line per goal with the measured ratio."""
+    lines = []
+
+    def ratio(slow, fast):
+        if times.get(slow) is None or times.get(fast) is None:
+            return None
+        return times[slow] / times[fast]
+
+    goals = [
+        ("compiled >= 5x faster than numpy lambdify", "sympy lambdify numpy",
+         "geomwork compiled", 5.0),
+        ("compiled faster than SymEngine LLVM", "symengine llvm", "geomwork compiled", 1.0),
+        ("compiled within 2x of the copy floor", "copy floor", "geomwork compiled", 0.5),
+        ("eager >= 2x faster than torch lambdify", "sympy lambdify torch", "geomwork eager", 2.0),
+    ]
+    for text, slow, fast, target in goals:
+        value = ratio(slow, fast)
+        if value is None:
+            lines.append(f"  {text}: not measured")
+        else:
+            verdict = "met" if value >= target else "missed"
+            lines.append(f"  {text}: ratio {value:.2f} (goal {target:g}) {verdict}")
+    return lines
+
+
+def lattice_rows(links: int, repeats: int, compile_kernels: bool, cache_dir):
+    """Yield (label, seconds) for link products against batched complex matmul."""
+    generator = torch.Generator().manual_seed(0)
+    for group, n in (("SU(2)", 2), ("SU(3)", 3)):
+        real = torch.randn(2, links, n, n, generator=generator, dtype=torch.float64)
+        imaginary = torch.randn(2, links, n, n, generator=generator, dtype=torch.float64)
+        matrices, _ = torch.linalg.qr(torch.complex(real, imaginary))
+        u_matrix, v_matrix = matrices[0], matrices[1]
+        kernels = LatticeKernels(group, cache_dir=cache_dir)
+        u, v = from_matrix(group, u_matrix), from_matrix(group, v_matrix)
+        yield f"{group} product: complex matmul", median_time(lambda: u_matrix @ v_matrix, repeats)
+        yield f"{group} product: geomwork eager", median_time(lambda: kernels.product(u, v), repeats)
+        if compile_kernels:
+            compiled = LatticeKernels(group, cache_dir=cache_dir, compile=True)
+            if compiled.kernel("product").compiled:
+                yield f"{group} product: geomwork compiled", median_time(
+                    lambda: compiled.product(u, v), repeats)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--points", type=int, default=4_000_000,
+                        help="number of random points x (default 4000000)")
+    parser.add_argument("--links", type=int, default=1_000_000,
+                        help="number of links in the lattice product comparison")
+    parser.add_argument("--repeats", type=int, default=5, help="timed calls per evaluator")
+    parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random points")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch intra-op threads (default: torch's choice)")
+    arguments = parser.parse_args(argv)
+    if arguments.threads:
+        torch.set_num_threads(arguments.threads)
+
+    generator = torch.Generator().manual_seed(arguments.seed)
+    points = 2 * torch.randn(arguments.points, 4, generator=generator, dtype=torch.float64)
+    cache_dir = os.environ.get("GEOMWORK_CACHE_DIR") or tempfile.mkdtemp(prefix="geomwork-bench-")
+    compile_kernels = not arguments.no_compile
+
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, sympy {sympy.__version__}, "
+          f"numpy {numpy.__version__}, python {sys.version.split()[0]}")
+    print(f"{arguments.points} points, float64, rho = 1, median of {arguments.repeats} calls, "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+
+    density, strength = bpst_expressions()
+    for name, expressions in (("bpst_action_density", density),
+                              ("bpst_field_strength", strength)):
+        print(f"\n{name}")
+        times = {}
+        for label, seconds, note in evaluators(name, expressions, points, arguments.repeats,
+                                               compile_kernels, cache_dir):
+            times[label] = seconds
+            shown = "skipped" if seconds is None else f"{seconds * 1e3:9.2f} ms"
+            print(f"  {label:24s} {shown}  {note}")
+        eager = times["geomwork eager"]
+        print("  times relative to geomwork eager: " + ", ".join(
+            f"{label} {value / eager:.2f}" for label, value in times.items() if value))
+        print("\n".join(report_goals(times)))
+        if torch.cuda.is_available():
+            for label, seconds in cuda_rows(name, expressions, points, arguments.repeats,
+                                            cache_dir):
+                print(f"  {label:24s} {seconds * 1e3:9.3f} ms")
+
+    print(f"\nlattice link products, {arguments.links} links, float64 / complex128")
+    for label, seconds in lattice_rows(arguments.links, arguments.repeats, compile_kernels,
+                                       cache_dir):
+        print(f"  {label:36s} {seconds * 1e3:9.2f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
