@@ -280,7 +280,9 @@ class SU2(SUN):
         return "SU2()"
 
     def exp(self, algebra):
-        theta = torch.sqrt(torch.linalg.det(algebra).real.clamp(min=0.0))
+        # det X = X00 X11 - X01 X10, written out because batched torch.linalg.det is slow.
+        determinant = algebra[..., 0, 0] * algebra[..., 1, 1] - algebra[..., 0, 1] * algebra[..., 1, 0]
+        theta = torch.sqrt(determinant.real.clamp(min=0.0))
         cos = torch.cos(theta)[..., None, None]
         sinc = torch.sinc(theta / math.pi)[..., None, None]
         eye = torch.eye(2, dtype=algebra.dtype, device=algebra.device)
@@ -340,7 +342,8 @@ class SU3(SUN):
     def exp(self, algebra):
         q = -1j * algebra
         q2 = q @ q
-        c0 = torch.linalg.det(q).real
+        # For traceless Q, det Q = tr(Q^3)/3; batched torch.linalg.det is much slower.
+        c0 = (q2 * q.transpose(-2, -1)).sum((-2, -1)).real / 3.0
         c1 = 0.5 * _trace(q2).real
         f0, f1, f2 = _morningstar_peardon_coefficients(c0, c1)
         eye = torch.eye(3, dtype=algebra.dtype, device=algebra.device)
