@@ -5,6 +5,7 @@ Scalars are elements of a differential rational-function field
 and a vanishing quantity is exactly zero.
 """
 
+from ._bundles import BundleError, PrincipalBundle, Transition, instanton_bundle, monopole_bundle
 from ._catalogue import CATALOGUE, catalogue_metric, catalogue_names
 from ._chart import Chart
 from ._field import DifferentialField, FieldElement, UnsupportedExpressionError
@@ -19,11 +20,18 @@ from ._gauge_checks import assert_bianchi, assert_gauge_covariant, assert_self_d
 from ._lie import LieAlgebra, LieAlgebraError, gell_mann_matrices, lie_algebra, so, su, u1
 from ._matrix_forms import MatrixForm
 from ._metric import Metric, MetricError
+from ._rym import ricci_yang_mills_rhs
 from ._report import curvature_report, gauge_report
 from ._flows import ricci_flow_rhs
 from ._tensor import Tensor
 
 __all__ = [
+    "BundleError",
+    "PrincipalBundle",
+    "Transition",
+    "instanton_bundle",
+    "monopole_bundle",
+    "ricci_yang_mills_rhs",
     "Connection",
     "GAUGE_CATALOGUE",
     "GaugeError",

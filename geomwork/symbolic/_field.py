@@ -371,8 +371,9 @@ class DifferentialField:
         coefficient, atom = argument.as_coeff_Mul()
         if atom == 1:
             return self._transcendental_constant(sympy.exp(coefficient))
-        if coefficient.is_Integer:
-            return self._exp_generator(atom) ** int(coefficient)
+        if coefficient.is_Rational:
+            # exp(p/q * u) = exp(u/q)**p, so exp(u/2) * exp(-u/2) is exactly 1
+            return self._exp_generator(atom / coefficient.q) ** int(coefficient.p)
         return self._exp_generator(argument)
 
     def _exp_generator(self, atom) -> "FieldElement":
@@ -577,21 +578,35 @@ class DifferentialField:
         return self._generator_element(generator)
 
     def conjugate(self, element: "FieldElement") -> "FieldElement":
-        """Complex-conjugate an element: the imaginary unit changes sign.
+        """Complex-conjugate an element.
 
-        Every other generator (coordinates, parameters, undefined functions, sin,
-        cos, exp and square roots of radicands positive at the reference point)
-        is taken as real.
+        The imaginary unit changes sign and :math:`\\overline{e^{u}} = e^{\\bar u}`;
+        every other generator (coordinates, parameters, undefined functions,
+        sin, cos, log and square roots of radicands positive at the reference
+        point) is taken as real.
         """
-        generator = self._by_key.get(("sqrt", sympy.Integer(-1)))
+        unit = self._by_key.get(("sqrt", sympy.Integer(-1)))
         frac = self._lift(element.frac)
-        if generator is None:
+        if unit is None:
             return FieldElement(self, frac)
-        index = self._generators.index(generator)
-        numer = frac.numer.ring.from_dict({
-            monom: (-coeff if monom[index] % 2 else coeff)
-            for monom, coeff in frac.numer.iterterms()})
-        return FieldElement(self, self._frac_field.raw_new(numer, frac.denom))
+        unit_index = self._generators.index(unit)
+        complex_exponentials = [
+            g for g in self._generators
+            if g.kind == "exp" and self._lift(g.inner.frac).numer.degree(unit_index) > 0]
+        used = [g for g in complex_exponentials
+                if frac.numer.degree(self._generators.index(g)) > 0
+                or frac.denom.degree(self._generators.index(g)) > 0]
+        if not used:
+            numer = frac.numer.ring.from_dict({
+                monom: (-coeff if monom[unit_index] % 2 else coeff)
+                for monom, coeff in frac.numer.iterterms()})
+            return FieldElement(self, self._frac_field.raw_new(numer, frac.denom))
+        substitution = {unit.symbol: -sympy.I}
+        for generator in used:
+            substitution[generator.symbol] = sympy.exp(self.conjugate(generator.inner).expr)
+        numer = frac.numer.as_expr().xreplace(substitution).xreplace(self._substitution())
+        denom = frac.denom.as_expr().xreplace(substitution).xreplace(self._substitution())
+        return self.from_expr(numer) / self.from_expr(denom)
 
     # ------------------------------------------------------------------ output
 

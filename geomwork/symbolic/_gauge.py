@@ -302,6 +302,39 @@ class Connection:
                       for a in range(self.algebra.dim)]
         return Connection(self.algebra, self.chart, components, label, metric=self.metric)
 
+    # ------------------------------------------------------------------ parallel transport
+
+    def transport_generator(self, curve: Sequence, parameter: sympy.Symbol) -> sympy.Matrix:
+        """Return :math:`M(s) = -A_\\mu(x(s))\\,\\dot x^\\mu(s)` for a curve :math:`x(s)`.
+
+        A section is parallel along the curve when :math:`\\dot\\psi = M\\psi`
+        (covariant derivative :math:`D = d + A`), so the transport matrix, the
+        path-ordered exponential :math:`U(s) = P\\exp\\int_0^s M`, solves the
+        linear ODE :math:`\\dot U = MU`, :math:`U(0) = 1`.  Under a gauge
+        transformation it becomes :math:`g(x(s))\\,U(s)\\,g(x(0))^{-1}`.
+
+        Parameters
+        ----------
+        curve : sequence of expressions
+            The chart coordinates :math:`x^\\mu(s)`, one per coordinate.
+        parameter : sympy.Symbol
+            The curve parameter s.
+        """
+        curve = [sympy.sympify(c) for c in curve]
+        if len(curve) != self.chart.dim:
+            raise GaugeError(f"curve for connection {self.name} needs {self.chart.dim} coordinate "
+                             f"functions {self.chart.coordinates}, got {len(curve)}")
+        substitution = dict(zip(self.chart.coordinates, curve))
+        size = len(self._generators[0])
+        generator = sympy.zeros(size)
+        for mu, coordinate in enumerate(curve):
+            velocity = sympy.diff(coordinate, parameter)
+            if velocity == 0:
+                continue
+            matrix = self._to_sympy(self.matrix(mu)).xreplace(substitution)
+            generator -= matrix * velocity
+        return generator.applyfunc(sympy.simplify)
+
     # ------------------------------------------------------------------ covariant derivative
 
     def covariant_derivative(self, form: MatrixForm) -> MatrixForm:
@@ -527,17 +560,18 @@ def hyperspherical_map(cartesian: Chart, radius_name: str = "r") -> "ChartMap":
     return ChartMap(source, cartesian, expressions, name="hyperspherical")
 
 
-def integrate_over_space(form: DifferentialForm) -> sympy.Expr:
-    """Integrate a top-degree form on a Cartesian chart over all of :math:`\\mathbb{R}^n`, exactly.
+def integrate_over_space(form: DifferentialForm, radius=None) -> sympy.Expr:
+    """Integrate a top-degree form on a Cartesian chart over :math:`\\mathbb{R}^n` or a ball, exactly.
 
     The form is pulled back to hyperspherical coordinates, whose orientation is
     compared with the Cartesian one at the reference point, and integrated over
-    the coordinate box with sympy.
+    the coordinate box with sympy: r from 0 to ``radius`` (infinity by default).
     """
     mapping = hyperspherical_map(form.chart)
     pulled = mapping.pullback(form)
     volume = mapping.pullback(DifferentialForm(form.chart, form.chart.dim,
                                                {tuple(range(form.chart.dim)): 1}))
     orientation = volume.component(tuple(range(form.chart.dim))).evaluate().real
-    result = pulled.integrate()
+    bounds = {} if radius is None else {mapping.source.coordinates[0]: (0, radius)}
+    result = pulled.integrate(bounds)
     return sympy.simplify(result if orientation > 0 else -result)

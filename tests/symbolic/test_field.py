@@ -136,3 +136,13 @@ def test_division_by_exact_zero_raises(chart):
     zero = chart.scalar(sympy.sin(theta) ** 2 + sympy.cos(theta) ** 2 - 1)
     with pytest.raises(ZeroDivisionError):
         chart.scalar(1) / zero
+
+
+def test_exponentials_with_rational_multiples_cancel(chart):
+    value = chart.scalar(sympy.exp(sympy.I * t / 2) * sympy.exp(-sympy.I * t / 2))
+    assert value == 1
+
+
+def test_conjugate_flips_imaginary_unit_and_exponentials(chart):
+    value = chart.scalar((1 + sympy.I * r) * sympy.exp(sympy.I * 3 * t / 2))
+    assert value * value.conjugate() == chart.scalar(1 + r ** 2)
