@@ -487,12 +487,13 @@ class DifferentialForm:
         \\int\\langle\\alpha,\\delta\\beta\\rangle\\mathrm{vol}_g` for
         :math:`\\delta\\beta = (-1)^k \\star^{-1} d \\star\\beta
         = (-1)^{n(k+1)+1}\\operatorname{sign}\\det g\\,\\star d\\star\\beta` on k-forms.
-        The codifferential of a 0-form is the zero form of degree -1.
+        The codifferential of a 0-form, or of a (zero) form of degree outside
+        0..n, is the zero form of one degree less.
         """
         self._check_metric(metric, "codifferential")
-        self._check_in_range("codifferential")
-        if self.degree == 0:
-            return DifferentialForm._from_elements(self.chart, -1, {}, name=f"δ{self.name}")
+        if not 1 <= self.degree <= self.dim:
+            return DifferentialForm._from_elements(self.chart, self.degree - 1, {},
+                                                   name=f"δ{self.name}")
         sign = metric.det_sign * (-1) ** (self.dim * (self.degree + 1) + 1)
         result = self.hodge(metric).d().hodge(metric) * sign
         result.name = f"δ{self.name}"

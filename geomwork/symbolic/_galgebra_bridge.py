@@ -60,8 +60,10 @@ def geometric_algebra(metric: Metric) -> Ga:
     algebra = _ALGEBRAS.get(metric)
     if algebra is None:
         _check_constant_metric(metric)
-        names = "|".join(coordinate.name for coordinate in metric.chart.coordinates)
-        algebra = Ga("e*" + names, g=metric.inverse)
+        # galgebra 0.6.0 reads a basis string as a list of names only when it contains a
+        # comma or a space; the trailing comma makes a one-coordinate chart work too.
+        names = "".join(f"e_{coordinate.name}," for coordinate in metric.chart.coordinates)
+        algebra = Ga(names, g=metric.inverse)
         _ALGEBRAS[metric] = algebra
     return algebra
 

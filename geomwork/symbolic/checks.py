@@ -43,8 +43,7 @@ def _random_monomial(coordinates, rng: random.Random, kind: str) -> sympy.Expr:
         return sympy.Mul(*[c ** p for c, p in zip(coordinates, powers)])
     factor = sympy.Integer(1)
     for coordinate in rng.sample(list(coordinates), k=rng.randint(1, min(2, len(coordinates)))):
-        function = rng.choice([sympy.sin, sympy.cos])
-        factor *= function(rng.randint(1, 2) * coordinate)
+        factor *= rng.choice([sympy.sin, sympy.cos])(coordinate)
     return factor
 
 
@@ -61,8 +60,10 @@ def random_form(chart: Chart, degree: int, seed, kind: str = "polynomial",
         The generator, or the seed of a new one.
     kind : {"polynomial", "trigonometric"}
         Polynomial coefficients (each coordinate to a power 0..2), or products
-        of :math:`\\sin(m x)`, :math:`\\cos(m x)` with m in {1, 2}, which are
-        periodic on a box of side :math:`2\\pi`.
+        of :math:`\\sin x` and :math:`\\cos x` of one or two coordinates, which are
+        periodic on a box of side :math:`2\\pi`.  The trigonometric monomials
+        span a space that d maps into itself, so integrals of products of two
+        random forms are often non-zero.
     terms : int
         The number of monomials in each component.
     """
@@ -140,12 +141,13 @@ def assert_hodge_involution(form: DifferentialForm, metric: Metric) -> None:
 
 
 def assert_codifferential_adjoint(alpha: DifferentialForm, beta: DifferentialForm,
-                                  metric: Metric, bounds=None) -> None:
+                                  metric: Metric, bounds=None) -> sympy.Expr:
     """Raise AssertionError unless :math:`\\int\\langle d\\alpha,\\beta\\rangle\\mathrm{vol}_g = \\int\\langle\\alpha,\\delta\\beta\\rangle\\mathrm{vol}_g`.
 
     The identity needs a box without boundary terms: periodic coefficients on
     a torus, or forms that vanish on the boundary.  ``bounds`` is passed to
-    :meth:`DifferentialForm.integrate`.
+    :meth:`DifferentialForm.integrate`.  Returns the common value of the two
+    integrals, so that a test can reject a trivial (zero) case.
     """
     left = alpha.d().wedge(beta.hodge(metric)).integrate(bounds)
     right = alpha.wedge(beta.codifferential(metric).hodge(metric)).integrate(bounds)
@@ -153,3 +155,4 @@ def assert_codifferential_adjoint(alpha: DifferentialForm, beta: DifferentialFor
         raise AssertionError(f"codifferential is not the adjoint of d for {alpha.name}, "
                              f"{beta.name}: integral of <d alpha, beta> vol = {left} but integral "
                              f"of <alpha, delta beta> vol = {right}")
+    return left
