@@ -134,9 +134,9 @@ class DifferentialForm:
 
     Notes
     -----
-    The space of k-forms is zero for k < 0 and k > n.  Operations whose result
-    falls there (d of an n-form, a wedge product beyond n, the interior product
-    or the codifferential of a 0-form) return the zero form of that degree,
+    The space of k-forms is zero for k < 0 and k > n.  Some operations land
+    there: d of an n-form, a wedge product beyond n, the interior product or
+    the codifferential of a 0-form.  They return the zero form of that degree,
     so that identities such as the graded Leibniz rule hold degree by degree.
     Such forms take part in sums and wedge products, but the Hodge star and
     integration reject them.
@@ -221,7 +221,7 @@ class DifferentialForm:
 
     @classmethod
     def zero(cls, chart: Chart, degree: int, name: str = "0") -> "DifferentialForm":
-        """The zero k-form on a chart."""
+        """Build the zero k-form on a chart."""
         return cls(chart, degree, {}, name=name)
 
     # ------------------------------------------------------------------ access
@@ -241,7 +241,7 @@ class DifferentialForm:
         return self._components.items()
 
     def component(self, *indices) -> FieldElement:
-        """The exact component at an index tuple, with the antisymmetry sign for an unsorted one."""
+        """Look up the exact component at an index tuple, with the antisymmetry sign for an unsorted one."""
         if len(indices) == 1 and isinstance(indices[0], (tuple, list)):
             indices = tuple(indices[0])
         key, sign = _sort_with_sign(self._parse_key(indices))
@@ -367,7 +367,7 @@ class DifferentialForm:
     # ------------------------------------------------------------------ exterior algebra
 
     def wedge(self, other: "DifferentialForm") -> "DifferentialForm":
-        """The wedge product :math:`\\alpha \\wedge \\beta`, a (p+q)-form.
+        """Compute the wedge product :math:`\\alpha \\wedge \\beta`, a (p+q)-form.
 
         With the determinant convention, :math:`(\\alpha\\wedge\\beta)_K = \\sum
         \\epsilon(I, J)\\,\\alpha_I \\beta_J` over the sorted I, J with
@@ -396,7 +396,7 @@ class DifferentialForm:
         return self.wedge(other)
 
     def d(self) -> "DifferentialForm":
-        """The exterior derivative, a (k+1)-form; :math:`d \\circ d = 0`.
+        """Take the exterior derivative, a (k+1)-form, so that :math:`d \\circ d = 0`.
 
         :math:`d\\alpha = \\sum_I \\sum_j \\partial_j \\alpha_I\\, dx^j \\wedge dx^I`,
         and the graded Leibniz rule :math:`d(\\alpha\\wedge\\beta) = d\\alpha\\wedge\\beta
@@ -417,7 +417,7 @@ class DifferentialForm:
         return result
 
     def interior(self, vector) -> "DifferentialForm":
-        """The interior product :math:`\\iota_X \\alpha`, a (k-1)-form.
+        """Contract the form with a vector field: the interior product :math:`\\iota_X \\alpha`, a (k-1)-form.
 
         :math:`(\\iota_X\\alpha)(v_2, \\dots, v_k) = \\alpha(X, v_2, \\dots, v_k)`, so
         :math:`\\iota_X dx^I = \\sum_p (-1)^{p} X^{i_p} dx^{I \\setminus i_p}` with p
@@ -444,13 +444,13 @@ class DifferentialForm:
         return result
 
     def lie_derivative(self, vector) -> "DifferentialForm":
-        """The Lie derivative by Cartan's formula :math:`L_X = d\\,\\iota_X + \\iota_X d`."""
+        """Compute the Lie derivative by Cartan's formula :math:`L_X = d\\,\\iota_X + \\iota_X d`."""
         return self.interior(vector).d() + self.d().interior(vector)
 
     # ------------------------------------------------------------------ metric operations
 
     def hodge(self, metric: Metric) -> "DifferentialForm":
-        """The Hodge star :math:`\\star\\alpha`, an (n-k)-form, for a metric of any signature.
+        """Apply the Hodge star :math:`\\star\\alpha`, an (n-k)-form, for a metric of any signature.
 
         Defined by :math:`\\alpha \\wedge \\star\\beta = \\langle \\alpha, \\beta\\rangle
         \\mathrm{vol}_g`, which gives :math:`(\\star\\beta)_{I^c} = \\sqrt{|\\det g|}\\,
@@ -473,14 +473,14 @@ class DifferentialForm:
                                                name=f"⋆{self.name}")
 
     def hodge_inverse(self, metric: Metric) -> "DifferentialForm":
-        """The inverse Hodge star, :math:`\\star^{-1} = (-1)^{k(n-k)}\\operatorname{sign}\\det g\\,\\star` on k-forms."""
+        """Apply the inverse Hodge star, :math:`\\star^{-1} = (-1)^{k(n-k)}\\operatorname{sign}\\det g\\,\\star` on k-forms."""
         self._check_metric(metric, "inverse Hodge star")
         self._check_in_range("inverse Hodge star")
         sign = metric.det_sign * (-1) ** (self.degree * (self.dim - self.degree))
         return self.hodge(metric) * sign
 
     def codifferential(self, metric: Metric) -> "DifferentialForm":
-        """The codifferential :math:`\\delta`, the formal adjoint of d, a (k-1)-form.
+        """Apply the codifferential :math:`\\delta`, the formal adjoint of d, giving a (k-1)-form.
 
         Integrating :math:`d(\\alpha\\wedge\\star\\beta)` over a closed manifold gives
         :math:`\\int\\langle d\\alpha,\\beta\\rangle\\mathrm{vol}_g =
@@ -500,7 +500,7 @@ class DifferentialForm:
         return result
 
     def laplacian(self, metric: Metric) -> "DifferentialForm":
-        """The Laplace–de Rham operator :math:`\\Delta = d\\delta + \\delta d`.
+        """Apply the Laplace–de Rham operator :math:`\\Delta = d\\delta + \\delta d`.
 
         On functions in Euclidean space :math:`\\Delta f = -\\sum_i \\partial_i^2 f`
         (the sign that makes :math:`\\Delta` non-negative); on the unit 2-sphere
@@ -512,13 +512,13 @@ class DifferentialForm:
         return result
 
     def inner(self, other: "DifferentialForm", metric: Metric) -> FieldElement:
-        """The pointwise inner product :math:`\\langle\\alpha,\\beta\\rangle = \\sum_I \\alpha_I\\beta^I` (see :func:`inner_product`)."""
+        """Compute the pointwise inner product :math:`\\langle\\alpha,\\beta\\rangle = \\sum_I \\alpha_I\\beta^I` (see :func:`inner_product`)."""
         return inner_product(self, other, metric)
 
     # ------------------------------------------------------------------ integration
 
     def integrate(self, bounds: Mapping | None = None) -> sympy.Expr:
-        """The integral of a top-degree form over a coordinate box, exactly with sympy.
+        """Integrate a top-degree form over a coordinate box, exactly with sympy.
 
         :math:`\\int f\\, dx^1\\wedge\\dots\\wedge dx^n = \\int f\\, dx^1\\cdots dx^n`,
         the chart's coordinate order being the orientation.
@@ -658,7 +658,7 @@ def _raise_indices(form: DifferentialForm, metric: Metric) -> dict:
 
 
 def inner_product(alpha: DifferentialForm, beta: DifferentialForm, metric: Metric) -> FieldElement:
-    """The pointwise inner product of two k-forms, an exact scalar.
+    """Compute the pointwise inner product of two k-forms, an exact scalar.
 
     :math:`\\langle\\alpha,\\beta\\rangle = \\sum_{I, K}\\alpha_I \\det(g^{i_a k_b})\\beta_K`
     over sorted index tuples (the determinant convention), so that
@@ -681,7 +681,7 @@ def inner_product(alpha: DifferentialForm, beta: DifferentialForm, metric: Metri
 
 
 def wedge(*forms: DifferentialForm) -> DifferentialForm:
-    """The wedge product of one or more forms, left to right (the wedge is associative)."""
+    """Wedge one or more forms together, left to right (the wedge product is associative)."""
     if not forms:
         raise FormError("wedge() needs at least one differential form, got none")
     result = forms[0]
@@ -691,18 +691,18 @@ def wedge(*forms: DifferentialForm) -> DifferentialForm:
 
 
 def coordinate_forms(chart: Chart) -> tuple[DifferentialForm, ...]:
-    """The coordinate 1-forms :math:`dx^1, \\dots, dx^n` of a chart, in coordinate order."""
+    """Build the coordinate 1-forms :math:`dx^1, \\dots, dx^n` of a chart, in coordinate order."""
     return tuple(DifferentialForm(chart, 1, {(i,): 1}, name=f"d{coordinate}")
                  for i, coordinate in enumerate(chart.coordinates))
 
 
 def scalar_form(chart: Chart, value, name: str = "f") -> DifferentialForm:
-    """A 0-form (function) on a chart from a number, sympy expression or exact scalar."""
+    """Build a 0-form (function) on a chart from a number, sympy expression or exact scalar."""
     return DifferentialForm(chart, 0, {(): value}, name=name)
 
 
 def volume_form(metric: Metric) -> DifferentialForm:
-    """The Riemannian volume form :math:`\\mathrm{vol}_g = \\sqrt{|\\det g|}\\,dx^1\\wedge\\dots\\wedge dx^n`.
+    """Build the volume form :math:`\\mathrm{vol}_g = \\sqrt{|\\det g|}\\,dx^1\\wedge\\dots\\wedge dx^n`.
 
     It equals the Hodge star of the constant 0-form 1.
     """
@@ -757,10 +757,20 @@ class ChartMap:
                 f"{target.name} has {target.dim} coordinates {target.coordinates}; give one "
                 "expression in the source coordinates per target coordinate"
             )
+        expressions = tuple(sympy.sympify(e) for e in expressions)
+        foreign = set().union(*(e.free_symbols for e in expressions)) & (
+            set(target.coordinates) - set(source.coordinates))
+        if foreign:
+            names = ", ".join(sorted(str(symbol) for symbol in foreign))
+            raise FormError(
+                f"chart map {name}: the expressions contain {names}, coordinate(s) of the target "
+                f"chart {target.name} but not of the source chart {source.name}; write them "
+                f"in the source coordinates {source.coordinates}"
+            )
         self.source = source
         self.target = target
         self.name = name
-        self.expressions = tuple(sympy.sympify(e) for e in expressions)
+        self.expressions = expressions
         self._images = [source.scalar(e) for e in self.expressions]
         self._substitution = dict(zip(target.coordinates, self.expressions))
 
@@ -779,11 +789,11 @@ class ChartMap:
         return sympy.Matrix(self.target.dim, self.source.dim, lambda a, i: rows[a][i].expr)
 
     def pull_scalar(self, value: FieldElement) -> FieldElement:
-        """The composition :math:`f\\circ\\phi` of a scalar on the target chart, on the source chart."""
+        """Compose a scalar on the target chart with the map, giving :math:`f\\circ\\phi` on the source chart."""
         return self.source.scalar(value.expr.xreplace(self._substitution))
 
     def pullback(self, form: DifferentialForm) -> DifferentialForm:
-        """The pullback :math:`\\phi^*\\alpha` of a form on the target chart to the source chart."""
+        """Pull back a form on the target chart to the source chart, :math:`\\phi^*\\alpha`."""
         if not isinstance(form, DifferentialForm) or form.chart is not self.target:
             chart = getattr(getattr(form, "chart", None), "name", type(form).__name__)
             raise FormError(

@@ -51,7 +51,7 @@ def _check_constant_metric(metric: Metric) -> None:
 
 
 def geometric_algebra(metric: Metric) -> Ga:
-    """The galgebra algebra of covectors for a constant metric, built once per metric.
+    """Build (once per metric) the galgebra algebra of covectors for a constant metric.
 
     Its basis vectors are named ``e_<coordinate>`` and its metric is the inverse
     metric :math:`g^{ij}`, so that the scalar product of blades equals the inner
@@ -61,7 +61,7 @@ def geometric_algebra(metric: Metric) -> Ga:
     if algebra is None:
         _check_constant_metric(metric)
         # galgebra 0.6.0 reads a basis string as a list of names only when it contains a
-        # comma or a space; the trailing comma makes a one-coordinate chart work too.
+        # comma or a space. The trailing comma makes a one-coordinate chart work too.
         names = "".join(f"e_{coordinate.name}," for coordinate in metric.chart.coordinates)
         algebra = Ga(names, g=metric.inverse)
         _ALGEBRAS[metric] = algebra
@@ -76,7 +76,7 @@ def _blade(algebra: Ga, indices: tuple) -> Mv:
 
 
 def form_to_multivector(form: DifferentialForm, metric: Metric) -> Mv:
-    """The grade-k multivector :math:`\\sum_I \\alpha_I\\, e_{i_1}\\wedge\\dots\\wedge e_{i_k}` of a k-form.
+    """Convert a k-form to the grade-k multivector :math:`\\sum_I \\alpha_I\\, e_{i_1}\\wedge\\dots\\wedge e_{i_k}` of a k-form.
 
     The map sends the wedge product of forms to the outer product:
     ``form_to_multivector(a ^ b) == form_to_multivector(a) ^ form_to_multivector(b)``.
@@ -100,7 +100,7 @@ def _grades(multivector: Mv) -> list[int]:
 
 def multivector_to_form(multivector: Mv, metric: Metric, degree: int | None = None,
                         name: str = "omega") -> DifferentialForm:
-    """The k-form of the grade-k part of a multivector, the inverse of :func:`form_to_multivector`.
+    """Convert the grade-k part of a multivector to a k-form, the inverse of :func:`form_to_multivector`.
 
     Parameters
     ----------
@@ -138,7 +138,7 @@ def multivector_to_form(multivector: Mv, metric: Metric, degree: int | None = No
 
 
 def hodge_via_galgebra(form: DifferentialForm, metric: Metric) -> DifferentialForm:
-    """The Hodge star of a k-form computed with galgebra's ``dual()``, through an explicit sign map.
+    """Compute the Hodge star of a k-form with galgebra's ``dual()`` and an explicit sign map.
 
     galgebra 0.6.0's ``Mv.dual()`` in its default mode ``'I+'`` is the right
     product :math:`A I` with the normalised pseudoscalar

@@ -49,7 +49,7 @@ def _random_monomial(coordinates, rng: random.Random, kind: str) -> sympy.Expr:
 
 def random_form(chart: Chart, degree: int, seed, kind: str = "polynomial",
                 terms: int = 2, name: str = "omega") -> DifferentialForm:
-    """A random k-form with small integer coefficients, drawn from a seeded generator.
+    """Draw a random k-form with small integer coefficients from a seeded generator.
 
     Parameters
     ----------
@@ -98,9 +98,9 @@ def assert_forms_equal(actual, expected, context: str = "forms") -> None:
         )
     difference = actual - expected
     if not difference.is_zero:
-        shown = dict(itertools.islice(difference.nonzero().items(), 5))
+        first_components = dict(itertools.islice(difference.nonzero().items(), 5))
         raise AssertionError(f"{context}: {actual.name} - {expected.name} has non-zero "
-                             f"components {shown}")
+                             f"components {first_components}")
 
 
 def _assert_matrix_forms_equal(actual, expected, context: str) -> None:

@@ -177,7 +177,7 @@ def test_wedge_associative(seed):
     assert_forms_equal((alpha ^ beta) ^ gamma, alpha ^ (beta ^ gamma), "wedge associativity")
 
 
-def test_wedge_beyond_dimension_is_zero_of_that_degree():
+def test_wedge_beyond_dimension_is_zero():
     chart = Chart("x y")
     dx, dy = coordinate_forms(chart)
     product = (dx ^ dy) ^ dx
@@ -264,8 +264,8 @@ def test_hodge_minkowski_values(minkowski4):
 
 def test_hodge_of_one_is_volume_form(sphere2):
     theta, phi = sphere2.chart.coordinates
-    one = scalar_form(sphere2.chart, 1)
-    assert one.hodge(sphere2) == volume_form(sphere2)
+    constant = scalar_form(sphere2.chart, 1)
+    assert constant.hodge(sphere2) == volume_form(sphere2)
     assert volume_form(sphere2).component(0, 1) == 4 * sympy.sin(theta)
 
 
@@ -358,7 +358,7 @@ def test_interior_product_accepts_vector_tensor():
     assert (dx ^ dy).interior(vector) == y * dy - x * dx
 
 
-def test_interior_product_of_function_is_zero_in_degree_minus_one():
+def test_interior_of_function_is_zero():
     chart = Chart("x y")
     result = scalar_form(chart, 3).interior([1, 1])
     assert result.degree == -1
@@ -382,7 +382,7 @@ def test_interior_product_rejects_covector_tensor():
         dx.interior(covector)
 
 
-def test_lie_derivative_of_function_is_directional_derivative():
+def test_lie_derivative_of_function():
     chart = Chart("x y")
     x, y = chart.coordinates
     f = scalar_form(chart, x ** 2 * y)
@@ -458,14 +458,14 @@ def test_codifferential_adjoint_detects_wrong_sign():
     assert wrong == -left
 
 
-def test_codifferential_of_one_form_is_minus_divergence(euclidean3):
+def test_codifferential_is_minus_divergence(euclidean3):
     x, y, z = euclidean3.chart.coordinates
     alpha = DifferentialForm(euclidean3.chart, 1, {0: x ** 2, 1: x * y, 2: sympy.sin(z)})
     expected = scalar_form(euclidean3.chart, -(2 * x + x + sympy.cos(z)))
     assert alpha.codifferential(euclidean3) == expected
 
 
-def test_codifferential_of_function_is_zero_in_degree_minus_one(euclidean3):
+def test_codifferential_of_function_is_zero(euclidean3):
     result = scalar_form(euclidean3.chart, euclidean3.chart.coordinates[0]).codifferential(
         euclidean3)
     assert result.degree == -1
@@ -478,7 +478,7 @@ def test_codifferential_squared_vanishes(sphere2, seed):
     assert form.codifferential(sphere2).codifferential(sphere2).is_zero
 
 
-def test_laplacian_euclidean_is_minus_sum_of_second_derivatives(euclidean3):
+def test_laplacian_euclidean_sign(euclidean3):
     x, y, z = euclidean3.chart.coordinates
     f = x ** 3 * y + sympy.sin(z) * x
     expected = -(sympy.diff(f, x, 2) + sympy.diff(f, y, 2) + sympy.diff(f, z, 2))
@@ -584,6 +584,15 @@ def test_chart_map_rejects_wrong_expression_count():
     with pytest.raises(FormError, match=r"chart map phi: got 2 expressions but target chart space "
                                         r"has 3 coordinates"):
         ChartMap(source, target, [u, v])
+
+
+def test_chart_map_rejects_target_coordinates():
+    source, target = Chart("u v", name="parameters"), Chart("x y", name="plane")
+    u, v = source.coordinates
+    x, y = target.coordinates
+    with pytest.raises(FormError, match=r"the expressions contain y, coordinate\(s\) of the target "
+                                        r"chart plane but not of the source chart parameters"):
+        ChartMap(source, target, [u, y * v])
 
 
 def test_pullback_rejects_form_on_other_chart(polar_map):
