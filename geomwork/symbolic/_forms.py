@@ -165,6 +165,12 @@ class DifferentialForm:
                 f"differential form {name}: degree {degree!r} is invalid on chart {chart.name} "
                 f"of dimension {chart.dim}; give an integer degree between 0 and {chart.dim}"
             )
+        if components is not None and not isinstance(components, Mapping):
+            raise FormError(
+                f"differential form {name}: components must be a mapping "
+                f"{{index tuple: value}}, got {type(components).__name__} {components!r}; "
+                "write e.g. {(0, 1): x} for x dx^0 ∧ dx^1"
+            )
         self.chart = chart
         self.degree = degree
         self.name = name

@@ -101,7 +101,7 @@ class MatrixForm:
         if entry.chart is not chart:
             raise FormError(
                 f"matrix form {name}: entry {position} lives on chart {entry.chart.name} but "
-                f"entry (0, 0)'s chart is {chart.name}; build every entry on one chart"
+                f"the first form entry lives on chart {chart.name}; build every entry on one chart"
             )
         if entry.degree != degree:
             raise FormError(

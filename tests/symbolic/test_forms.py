@@ -96,6 +96,13 @@ def test_index_outside_chart_rejected(key):
         DifferentialForm(chart, 2, {key: 1})
 
 
+def test_components_must_be_a_mapping():
+    chart = Chart("x y")
+    with pytest.raises(FormError, match=r"components must be a mapping \{index tuple: value\}, got "
+                                        r"list \[1, 2\]"):
+        DifferentialForm(chart, 1, [1, 2])
+
+
 def test_chart_must_be_a_chart():
     with pytest.raises(FormError, match="chart must be a Chart, got str"):
         DifferentialForm("x y", 1, {})
@@ -175,6 +182,11 @@ def test_wedge_associative(seed):
     rng = random.Random(seed)
     alpha, beta, gamma = (random_form(chart, k, rng) for k in (1, 1, 2))
     assert_forms_equal((alpha ^ beta) ^ gamma, alpha ^ (beta ^ gamma), "wedge associativity")
+
+
+def test_wedge_function_needs_a_form():
+    with pytest.raises(FormError, match=r"wedge\(\) needs at least one differential form"):
+        wedge()
 
 
 def test_wedge_beyond_dimension_is_zero():
@@ -308,6 +320,15 @@ def test_hodge_defining_identity(name, request):
         beta = random_form(metric.chart, degree, rng)
         assert_forms_equal(alpha ^ beta.hodge(metric), volume * inner_product(alpha, beta, metric),
                            f"α∧⋆β = ⟨α,β⟩ vol in degree {degree}")
+
+
+@pytest.mark.parametrize("name", ["sphere2", "skew_metric", "minkowski4"])
+def test_hodge_inverse_undoes_hodge(name, request):
+    metric = request.getfixturevalue(name)
+    rng = random.Random(9)
+    for degree in range(metric.dim + 1):
+        form = random_form(metric.chart, degree, rng)
+        assert_forms_equal(form.hodge(metric).hodge_inverse(metric), form, f"degree {degree}")
 
 
 def test_inner_product_is_symmetric(skew_metric):

@@ -42,7 +42,7 @@ def random_su2_connection(chart, rng):
 
 
 def test_su2_generators_close():
-    """The test generators satisfy [T_1, T_2] = T_3, the su(2) convention of the design."""
+    """The generators T_a = -(i/2) σ_a satisfy [T_1, T_2] = T_3."""
     assert SU2[0] * SU2[1] - SU2[1] * SU2[0] == SU2[2]
 
 
@@ -87,8 +87,8 @@ def test_mixed_charts_rejected(chart):
     other = Chart("x y z", name="elsewhere")
     dx = coordinate_forms(chart)[0]
     du = coordinate_forms(other)[0]
-    with pytest.raises(FormError, match=r"entry \(1, 1\) lives on chart elsewhere but entry "
-                                        r"\(0, 0\)'s chart is space"):
+    with pytest.raises(FormError, match=r"entry \(1, 1\) lives on chart elsewhere but the first "
+                                        r"form entry lives on chart space"):
         MatrixForm([[dx, 0], [0, du]])
 
 
@@ -97,6 +97,24 @@ def test_non_form_entry_rejected(chart):
     with pytest.raises(FormError, match=r"entry \(0, 1\) is 'x', not a DifferentialForm; wrap "
                                         r"functions with scalar_form"):
         MatrixForm([[dx, "x"], [0, dx]])
+
+
+def test_from_matrix_needs_square_matrix(chart):
+    dx = coordinate_forms(chart)[0]
+    with pytest.raises(FormError, match=r"matrix form A must be square, got a 2x3 matrix"):
+        MatrixForm.from_matrix(sympy.ones(2, 3), dx)
+
+
+def test_from_matrix_needs_form_or_chart():
+    with pytest.raises(FormError, match=r"from_matrix needs a form or a chart; pass chart="):
+        MatrixForm.from_matrix(sympy.eye(2))
+
+
+def test_sum_of_different_degrees_rejected(chart):
+    dx, dy, dz = coordinate_forms(chart)
+    with pytest.raises(FormError, match=r"of degree 1 and .* of degree 2; a sum of matrix forms "
+                                        r"needs a single degree"):
+        MatrixForm([[dx]]) + MatrixForm([[dx ^ dy]])
 
 
 def test_from_components_needs_one_matrix_per_coordinate(chart):
@@ -265,6 +283,12 @@ def test_abelian_curvature_is_d_of_connection(chart):
     connection = MatrixForm([[potential]])
     curvature = connection.d() + (connection ^ connection)
     assert curvature[0, 0] == potential.d()
+
+
+def test_text_output(chart):
+    dx, dy, dz = coordinate_forms(chart)
+    text = repr(MatrixForm([[dx, 0], [0, dz]], name="B"))
+    assert text == "MatrixForm(B, 2x2 of degree 1 on chart space: [dx, 0; 0, dz])"
 
 
 def test_latex_output(chart):
