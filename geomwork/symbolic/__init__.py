@@ -23,9 +23,13 @@ from ._metric import Metric, MetricError
 from ._rym import ricci_yang_mills_rhs
 from ._report import curvature_report, gauge_report
 from ._flows import ricci_flow_rhs
+from ._spin_gauge import bivector_connection, bivector_curvature, bivector_to_components
 from ._tensor import Tensor
 
 __all__ = [
+    "bivector_connection",
+    "bivector_curvature",
+    "bivector_to_components",
     "BundleError",
     "PrincipalBundle",
     "Transition",

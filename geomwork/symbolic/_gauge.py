@@ -398,7 +398,9 @@ class Connection:
 
         The covariant divergence uses :math:`\\nabla_\\mu F^{\\mu\\nu} =
         |g|^{-1/2}\\partial_\\mu(|g|^{1/2}F^{\\mu\\nu})` for the antisymmetric F; the
-        Euler–Lagrange equations of the density are :math:`-|g|^{1/2}J = 0`.
+        Euler–Lagrange equations of :math:`|g|^{1/2}` times the density are
+        :math:`-|g|^{1/2}\\langle T_a, T_b\\rangle J^b = 0` (for su(N) the pairing is
+        :math:`\\delta_{ab}`, for u(1) with :math:`T = -i` it is 2).
         """
         metric = self._metric(metric)
         inverse = metric.inverse_components

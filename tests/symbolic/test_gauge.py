@@ -7,10 +7,10 @@ import pytest
 import sympy
 from sympy.calculus.euler import euler_equations
 
-from geomwork.symbolic import (Chart, Connection, GaugeError, MatrixForm, assert_bianchi,
+from geomwork.symbolic import (Chart, Connection, GaugeError, MatrixForm, Metric, assert_bianchi,
                                assert_gauge_covariant, assert_self_dual, bpst, dirac_monopole,
                                gauge_field, integrate_over_space, so, su, thooft_eta,
-                               thooft_multi_instanton, wu_yang_monopole)
+                               thooft_multi_instanton, u1, wu_yang_monopole)
 
 
 def _random_polynomial(rng: random.Random, variables, degree: int = 1):
@@ -248,3 +248,34 @@ def test_dirac_monopole_density_on_round_sphere():
     for charge in (1, 2, 3):
         connection = dirac_monopole(charge)
         assert connection.action_density() == sympy.Rational(charge ** 2, 4)
+
+
+def test_second_chern_form_is_minus_instanton_density_for_su2():
+    """For traceless F, c2 = tr(F^F)/(8 pi^2) and k = -integral of c2."""
+    connection = bpst(rho=1)
+    assert connection.second_chern_form() == -connection.instanton_density()
+
+
+def test_action_form_on_curved_metric():
+    """-tr(F ^ *F) = (1/4)<F_mn, F^mn> sqrt|g| dx1^...^dx4 for a non-flat metric."""
+    connection = _random_connection(13, su(2), 4)
+    chart = connection.chart
+    x = chart.coordinates
+    metric = Metric(chart, [1 + x[0] ** 2, 1, 2 + x[1] ** 2, 1])
+    density = connection.action_density(metric)
+    form = connection.action_form(metric)
+    assert form.component((0, 1, 2, 3)) == density * metric.volume_factor
+
+
+def test_yang_mills_current_on_curved_metric_matches_euler_lagrange():
+    """Euler-Lagrange of sqrt|g| (1/4)<F, F> gives -sqrt|g| <T, T> J = -2 sqrt|g| J for u(1)."""
+    chart = Chart("x y")
+    x, y = chart.coordinates
+    functions = [[sympy.Function(f"A{mu}")(x, y) for mu in range(2)]]
+    connection = Connection(u1(), chart, functions)
+    metric = Metric(chart, [1 + x ** 2, 1 + y ** 2])
+    lagrangian = (connection.action_density(metric) * metric.volume_factor).expr
+    equations = euler_equations(lagrangian, functions[0], [x, y])
+    current = connection.yang_mills_current(metric)
+    for mu, equation in enumerate(equations):
+        assert chart.scalar(equation.lhs) == -2 * metric.volume_factor * current[0][mu]

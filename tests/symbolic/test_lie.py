@@ -123,3 +123,10 @@ def test_jacobi_failure_names_triple():
 def test_unknown_algebra_name():
     with pytest.raises(KeyError, match="unknown Lie algebra 'sp4'"):
         lie_algebra("sp4")
+
+
+@pytest.mark.parametrize("n", [3, 4])
+def test_so_killing_form(n):
+    """K(X, Y) = (n - 2) tr(XY) for so(n); tr(L_a L_a) = -2 gives K = -2(n - 2)."""
+    algebra = so(n)
+    assert algebra.killing_form == -2 * (n - 2) * sympy.eye(algebra.dim)
