@@ -13,12 +13,12 @@ Parts, printed as one JSON document:
    standard error, against 0.593678(24) measured on 16^4 by Boyd et al., Nucl. Phys. B469
    (1996) 419.  On 8^4 the value differs from 16^4 by finite-volume effects, which this
    benchmark does not estimate, so the comparison is a sanity check, not a test.
-2. Wilson-flow step throughput (site updates per second, one RK3 step updates every link of
-   every site) for geomwork's flow against a straightforward implementation written below
-   (``torch.roll`` and batched matmul per staple, ``torch.linalg.matrix_exp``), and against a
-   memory-bandwidth roofline: the bytes a minimal step must move divided by a measured copy
-   rate.  A minimal RK3 step reads and writes the links and the accumulator once per stage,
-   12 configuration sizes in all.
+2. Wilson-flow step throughput in site updates per second, where one RK3 step updates every
+   link of every site. geomwork's flow is compared with a straightforward implementation
+   written below (``torch.roll`` and batched matmul per staple, ``torch.linalg.matrix_exp``)
+   and with a memory-bandwidth roofline: the bytes a minimal step must move divided by a
+   measured copy rate.  A minimal RK3 step reads and writes the links and the accumulator
+   once per stage, 12 configuration sizes in all.
 3. Peak memory of a flow step above the memory held before it, in configuration sizes,
    measured in a child process from the Linux resident-set high-water mark (CPU) or from
    ``torch.cuda.max_memory_allocated`` (CUDA).

@@ -1,5 +1,6 @@
 """Numerics in torch: Lie groups, lattice gauge fields, Monte Carlo, flows and configuration I/O."""
 
+from ._checks import assert_gauge_covariant, assert_gauge_invariant
 from ._flows import (
     INTEGRATORS,
     FlowHistory,
@@ -27,6 +28,8 @@ __all__: list[str] = [
     "SU3",
     "SUN",
     "U1",
+    "assert_gauge_covariant",
+    "assert_gauge_invariant",
     "binned_mean_error",
     "cool",
     "find_t0",

@@ -162,8 +162,8 @@ class LieGroup:
         """Project ``matrix`` onto the group, for links that drifted by round-off.
 
         The unitary factor of the polar decomposition ``M = W P`` (``W = U V^\\dagger`` from the
-        SVD) is the nearest unitary matrix in the Frobenius norm; a root of its determinant is
-        then divided out so the result has determinant 1.  For a matrix already close to
+        SVD) is the nearest unitary matrix in the Frobenius norm. Dividing it by a root of its
+        determinant gives determinant 1.  For a matrix already close to
         SU(N) this is the nearest element to first order, not exactly.
         """
         u, _, vh = torch.linalg.svd(matrix)
@@ -352,7 +352,8 @@ class SU3(SUN):
         # Taylor series where c1 is tiny: |Q| <= sqrt(2 c1), so 8 terms reach round-off.
         small = c1 < (1e-4 if algebra.dtype == torch.complex128 else 1e-2)
         if bool(small.any()):
-            closed = torch.where(small[..., None, None], _taylor_exp(algebra, 8), closed)
+            closed = closed.clone()
+            closed[small] = _taylor_exp(algebra[small], 8)
         return closed
 
 

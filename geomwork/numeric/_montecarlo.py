@@ -126,9 +126,10 @@ def _subgroups(n: int) -> list[tuple[int, int]]:
 def _update_subgroups(links, staples, beta, n, generator, heatbath: bool):
     """Return links updated in each SU(2) subgroup by heat-bath or by overrelaxation.
 
-    For the subgroup (i, j), ``w`` is the (i, j) block of ``W = U A``; the action depends on
-    the SU(2) factor ``r`` of ``U -> R U`` only through :math:`\\mathrm{Re\\,tr}(r w) = k\\,
-    \\mathrm{Re\\,tr}(r V)`, with :math:`kV` the quaternion part of ``w``.
+    For the subgroup (i, j), ``w`` is the (i, j) block of ``W = U A``. The action depends on
+    the SU(2) factor ``r`` of ``U -> R U`` only through
+    :math:`\\mathrm{Re\\,tr}(r w) = k\\,\\mathrm{Re\\,tr}(r V)`, where :math:`kV` is the
+    quaternion part of ``w``.
     """
     product = links @ staples
     for i, j in _subgroups(n):
@@ -344,8 +345,8 @@ class MarkovChain:
 def binned_mean_error(samples, n_bins: int = 20) -> tuple[float, float]:
     """Return the mean of a Monte Carlo series and its standard error from binning.
 
-    The series is cut into ``n_bins`` consecutive bins of equal length (a remainder at the
-    start is dropped); the error is the standard error of the bin means, which accounts for
+    The series is cut into ``n_bins`` consecutive bins of equal length, dropping a remainder
+    at the start. The error is the standard error of the bin means. It accounts for
     autocorrelation when the bins are longer than the autocorrelation time.
     """
     values = torch.as_tensor(samples, dtype=torch.float64).reshape(-1)

@@ -114,6 +114,13 @@ def test_flow_history_contents(su2_field):
     flowed.check()
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_flow_matches_cpu(su2_field):
+    on_cpu, _ = wilson_flow(su2_field, 0.1, 0.05)
+    on_device, _ = wilson_flow(su2_field.to("cuda"), 0.1, 0.05)
+    assert torch.allclose(on_device.links.cpu(), on_cpu.links, atol=1e-12)
+
+
 def test_flow_rejects_partial_step(su2_field):
     with pytest.raises(ValueError, match=r"t_max = 0.33 is not a whole number of steps of 0.1; use t_max = 0.3"):
         wilson_flow(su2_field, 0.33, 0.1)

@@ -5,7 +5,15 @@ import math
 import pytest
 import torch
 
-from geomwork.numeric import GROUPS, LatticeGaugeField, mean_link_trace, mean_plaquette, staple_sums
+from geomwork.numeric import (
+    GROUPS,
+    LatticeGaugeField,
+    assert_gauge_covariant,
+    assert_gauge_invariant,
+    mean_link_trace,
+    mean_plaquette,
+    staple_sums,
+)
 
 GROUP_NAMES = sorted(GROUPS)
 # Round-off bound for sums over a small lattice, relative to the size of the quantity.
@@ -213,6 +221,32 @@ def test_clover_is_gauge_covariant(name):
     gauge = random_gauge(field, 13)
     transformed = field.gauge_transform(gauge).clover(0, 2)
     assert torch.allclose(transformed, gauge @ field.clover(0, 2) @ dagger(gauge), atol=1e-13)
+    assert_gauge_covariant(lambda current: current.clover(1, 2), field, generator=generator(14))
+    assert_gauge_covariant(lambda current: current.plaquette(0, 1), field, generator=generator(15))
+
+
+@pytest.mark.parametrize("name", GROUP_NAMES)
+def test_gauge_checkers_accept_observables(name):
+    field = random_field(name, seed=16)
+    assert_gauge_invariant(lambda current: current.wilson_action(2.0), field, generator=generator(17))
+    assert_gauge_invariant(lambda current: current.energy_density(), field, generator=generator(18))
+    assert_gauge_invariant(lambda current: current.topological_charge(), field, generator=generator(19))
+
+
+def test_gauge_checkers_reject_non_invariant():
+    field = random_field("su2", extents=(2, 2), seed=20)
+    with pytest.raises(AssertionError, match=r"observable is not gauge invariant on LatticeGaugeField\(SU2\(\)"):
+        assert_gauge_invariant(lambda current: current.mean_link_trace(), field, generator=generator(21))
+    with pytest.raises(AssertionError, match=r"observable is not gauge covariant .* max \|O\(g.U\) - g O\(U\) g\^dagger\|"):
+        assert_gauge_covariant(lambda current: current.links[..., 0, :, :], field, generator=generator(22))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_observables_match_cpu():
+    field = random_field("su3", seed=23)
+    on_device = field.to("cuda")
+    assert float(on_device.mean_plaquette()) == pytest.approx(float(field.mean_plaquette()), rel=1e-12)
+    assert float(on_device.topological_charge()) == pytest.approx(float(field.topological_charge()), abs=1e-10)
 
 
 # Topological charge and Polyakov loops ------------------------------------------------------
@@ -221,7 +255,7 @@ def test_clover_is_gauge_covariant(name):
 def time_reflection(field):
     """Reflect x_3 -> -x_3: U'_k(x) = U_k(Px) for k < 3 and U'_3(x) = U_3(Px - 3)^dagger."""
     links = torch.flip(field.links, dims=[3])
-    # After the flip, index t holds the site -t - 1 (mod T); roll by one so it holds -t.
+    # After the flip, index t contains site -t - 1 (mod T), so a roll by one puts site -t there.
     links = torch.roll(links, shifts=1, dims=3)
     temporal = torch.roll(links[..., 3, :, :], shifts=-1, dims=3)
     links = links.clone()

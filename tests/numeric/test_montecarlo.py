@@ -145,6 +145,19 @@ def test_heatbath_complex64():
     chain.field.check()
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_chain_runs_and_resumes():
+    start = LatticeGaugeField.unit((4, 4, 2, 2), "su3", device="cuda")
+    straight = MarkovChain(start, 5.0, generator=17)
+    straight.run(4)
+    first = MarkovChain(start, 5.0, generator=17)
+    first.run(2)
+    resumed = MarkovChain.from_state_dict(first.state_dict())
+    resumed.run(2)
+    assert torch.equal(resumed.field.links, straight.field.links)
+    resumed.field.check()
+
+
 def test_heatbath_rejects_odd_extent():
     field = LatticeGaugeField.unit((4, 5), "su2")
     with pytest.raises(ValueError, match=r"lattice extent L_1 = 5 is odd; checkerboard updates need an even extent"):
