@@ -175,6 +175,26 @@ class Connection:
         components = [[columns[mu][a] for mu in range(chart.dim)] for a in range(algebra.dim)]
         return cls(algebra, chart, components, name)
 
+    @classmethod
+    def from_form(cls, algebra: LieAlgebra, form: MatrixForm, name: str | None = None) -> "Connection":
+        """Build a connection from a matrix of 1-forms :math:`A = A_\\mu dx^\\mu`.
+
+        Raises
+        ------
+        GaugeError
+            When the form is not of degree 1 or a matrix :math:`A_\\mu` is not in the algebra.
+        """
+        if form.degree != 1:
+            raise GaugeError(f"a connection is a matrix of 1-forms; {form.name} has degree "
+                             f"{form.degree}")
+        chart = form.chart
+        matrices = [[[form[i, j].component((mu,)) for j in range(form.size)]
+                     for i in range(form.size)] for mu in range(chart.dim)]
+        label = name or form.name
+        columns = [_decompose(algebra, chart, m, f"A_{mu} of {label}") for mu, m in enumerate(matrices)]
+        components = [[columns[mu][a] for mu in range(chart.dim)] for a in range(algebra.dim)]
+        return cls(algebra, chart, components, label)
+
     # ------------------------------------------------------------------ matrices and forms
 
     @cached_property

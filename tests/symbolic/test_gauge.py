@@ -279,3 +279,15 @@ def test_yang_mills_current_on_curved_metric_matches_euler_lagrange():
     current = connection.yang_mills_current(metric)
     for mu, equation in enumerate(equations):
         assert chart.scalar(equation.lhs) == -2 * metric.volume_factor * current[0][mu]
+
+
+def test_connection_from_matrix_form_round_trip():
+    connection = _random_connection(14, su(2), 3)
+    rebuilt = Connection.from_form(su(2), connection.form)
+    assert rebuilt.components == connection.components
+
+
+def test_connection_from_two_form_is_rejected():
+    connection = _random_connection(15, su(2), 3)
+    with pytest.raises(GaugeError, match="a connection is a matrix of 1-forms; F has degree 2"):
+        Connection.from_form(su(2), connection.curvature)
