@@ -19,7 +19,7 @@ Conventions
   :math:`\\delta = (-1)^{n(k+1)+1} \\operatorname{sign}\\det g \\, \\star d \\star` on k-forms.
 
 Components are exact scalars of the chart's differential field, so an identity
-such as :math:`d^2 = 0` holds with every component exactly zero.
+such as :math:`d^2 = 0` comes out with every component exactly zero.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def _complement(indices: tuple, dim: int) -> tuple:
 
 
 def _minor(matrix, rows: tuple, columns: tuple, zero):
-    """Determinant of the sub-matrix ``matrix[rows][columns]`` of exact scalars (Laplace expansion)."""
+    """Compute the determinant of ``matrix[rows][columns]`` by Laplace expansion along the first row."""
     if not rows:
         return zero + 1
     if len(rows) == 1:
@@ -247,7 +247,11 @@ class DifferentialForm:
         return self._components.items()
 
     def component(self, *indices) -> FieldElement:
-        """Look up the exact component at an index tuple, with the antisymmetry sign for an unsorted one."""
+        """Look up the exact component at an index tuple.
+
+        An unsorted tuple gets the sign of its sorting permutation, so
+        ``component(1, 0) == -component(0, 1)``.
+        """
         if len(indices) == 1 and isinstance(indices[0], (tuple, list)):
             indices = tuple(indices[0])
         key, sign = _sort_with_sign(self._parse_key(indices))
@@ -423,7 +427,7 @@ class DifferentialForm:
         return result
 
     def interior(self, vector) -> "DifferentialForm":
-        """Contract the form with a vector field: the interior product :math:`\\iota_X \\alpha`, a (k-1)-form.
+        """Contract with a vector field: the interior product :math:`\\iota_X \\alpha`, a (k-1)-form.
 
         :math:`(\\iota_X\\alpha)(v_2, \\dots, v_k) = \\alpha(X, v_2, \\dots, v_k)`, so
         :math:`\\iota_X dx^I = \\sum_p (-1)^{p} X^{i_p} dx^{I \\setminus i_p}` with p
@@ -479,7 +483,10 @@ class DifferentialForm:
                                                name=f"⋆{self.name}")
 
     def hodge_inverse(self, metric: Metric) -> "DifferentialForm":
-        """Apply the inverse Hodge star, :math:`\\star^{-1} = (-1)^{k(n-k)}\\operatorname{sign}\\det g\\,\\star` on k-forms."""
+        """Apply the inverse Hodge star.
+
+        On k-forms :math:`\\star^{-1} = (-1)^{k(n-k)}\\operatorname{sign}\\det g\\,\\star`.
+        """
         self._check_metric(metric, "inverse Hodge star")
         self._check_in_range("inverse Hodge star")
         sign = metric.det_sign * (-1) ** (self.degree * (self.dim - self.degree))
@@ -508,8 +515,8 @@ class DifferentialForm:
     def laplacian(self, metric: Metric) -> "DifferentialForm":
         """Apply the Laplace–de Rham operator :math:`\\Delta = d\\delta + \\delta d`.
 
-        On functions in Euclidean space :math:`\\Delta f = -\\sum_i \\partial_i^2 f`
-        (the sign that makes :math:`\\Delta` non-negative); on the unit 2-sphere
+        On functions in Euclidean space :math:`\\Delta f = -\\sum_i \\partial_i^2 f`,
+        the sign that makes :math:`\\Delta` non-negative for a Riemannian metric.  On the unit 2-sphere
         :math:`\\Delta\\cos\\theta = 2\\cos\\theta`.
         """
         self._check_metric(metric, "Laplace-de Rham operator")
@@ -518,7 +525,7 @@ class DifferentialForm:
         return result
 
     def inner(self, other: "DifferentialForm", metric: Metric) -> FieldElement:
-        """Compute the pointwise inner product :math:`\\langle\\alpha,\\beta\\rangle = \\sum_I \\alpha_I\\beta^I` (see :func:`inner_product`)."""
+        """Compute the pointwise inner product with another k-form (see :func:`inner_product`)."""
         return inner_product(self, other, metric)
 
     # ------------------------------------------------------------------ integration
@@ -547,6 +554,8 @@ class DifferentialForm:
                 "coordinate box (take the Hodge star or wedge with other forms first)"
             )
         limits = self._integration_limits(bounds or {})
+        # NOTE: sympy.integrate can run for minutes on rational functions of sin and cos
+        # (such as 1/(2 + sin x)); polynomial and trigonometric-polynomial integrands are fast.
         integrand = self.component(tuple(range(self.dim))).expr
         logger.debug("integrating %s over %s", self.name, limits)
         return sympy.integrate(integrand, *limits)
@@ -795,7 +804,7 @@ class ChartMap:
         return sympy.Matrix(self.target.dim, self.source.dim, lambda a, i: rows[a][i].expr)
 
     def pull_scalar(self, value: FieldElement) -> FieldElement:
-        """Compose a scalar on the target chart with the map, giving :math:`f\\circ\\phi` on the source chart."""
+        """Compose a scalar on the target chart with the map: :math:`f\\circ\\phi` on the source chart."""
         return self.source.scalar(value.expr.xreplace(self._substitution))
 
     def pullback(self, form: DifferentialForm) -> DifferentialForm:

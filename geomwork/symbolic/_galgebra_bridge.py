@@ -76,7 +76,7 @@ def _blade(algebra: Ga, indices: tuple) -> Mv:
 
 
 def form_to_multivector(form: DifferentialForm, metric: Metric) -> Mv:
-    """Convert a k-form to the grade-k multivector :math:`\\sum_I \\alpha_I\\, e_{i_1}\\wedge\\dots\\wedge e_{i_k}` of a k-form.
+    """Convert a k-form to the grade-k multivector :math:`\\sum_I \\alpha_I\\, e_{i_1}\\wedge\\dots\\wedge e_{i_k}`.
 
     The map sends the wedge product of forms to the outer product:
     ``form_to_multivector(a ^ b) == form_to_multivector(a) ^ form_to_multivector(b)``.

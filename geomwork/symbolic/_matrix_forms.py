@@ -1,9 +1,9 @@
-"""Square matrices of differential forms of one degree, such as Lie-algebra-valued forms in a matrix representation.
+"""Square matrices of differential forms of one degree, such as Lie-algebra-valued forms.
 
 Conventions
 -----------
 * A :class:`MatrixForm` of degree p is an N x N matrix whose entries are p-forms
-  on one chart; ``A[i, j]`` is the entry in row i, column j.
+  on one chart.  ``A[i, j]`` is the entry in row i, column j.
 * The wedge product is the matrix product with :math:`\\wedge` in place of
   multiplication, :math:`(A\\wedge B)_{ij} = \\sum_k A_{ik}\\wedge B_{kj}`; for
   0-forms it is the ordinary matrix product.
@@ -148,7 +148,7 @@ class MatrixForm:
 
     @classmethod
     def from_components(cls, chart: Chart, components, name: str = "A") -> "MatrixForm":
-        """Build the matrix 1-form :math:`A = \\sum_\\mu A_\\mu\\,dx^\\mu` from the n matrices :math:`A_\\mu`."""
+        """Build the matrix 1-form :math:`A = \\sum_\\mu A_\\mu\\,dx^\\mu` from n matrices :math:`A_\\mu`."""
         components = list(components)
         if len(components) != chart.dim:
             raise FormError(
@@ -201,7 +201,10 @@ class MatrixForm:
         return all(entry.is_zero for row in self._entries for entry in row)
 
     def component_matrix(self, *indices) -> sympy.Matrix:
-        """Collect the components at one index tuple into a sympy Matrix, e.g. :math:`F_{\\mu\\nu}` for ``(mu, nu)``."""
+        """Collect the components at one index tuple into a sympy Matrix.
+
+        For a curvature 2-form F, ``component_matrix(mu, nu)`` is :math:`F_{\\mu\\nu}`.
+        """
         if len(indices) == 1 and isinstance(indices[0], (tuple, list)):
             indices = tuple(indices[0])
         return sympy.Matrix(self.size, self.size,
@@ -341,7 +344,10 @@ class MatrixForm:
     # ------------------------------------------------------------------ calculus
 
     def d(self) -> "MatrixForm":
-        """Take the exterior derivative of every entry, so :math:`d(A\\wedge B) = dA\\wedge B + (-1)^p A\\wedge dB`."""
+        """Take the exterior derivative of every entry.
+
+        The graded Leibniz rule :math:`d(A\\wedge B) = dA\\wedge B + (-1)^p A\\wedge dB` holds.
+        """
         entries = [[entry.d() for entry in row] for row in self._entries]
         return MatrixForm._from_entries(entries, self.chart, self.degree + 1, f"d{self.name}")
 
@@ -350,7 +356,10 @@ class MatrixForm:
         return self.map(lambda entry: entry.hodge(metric), name=f"⋆{self.name}")
 
     def trace(self) -> DifferentialForm:
-        """Sum the diagonal: the trace :math:`\\sum_i A_{ii}`, a p-form, with :math:`\\operatorname{tr}[A, B] = 0`."""
+        """Sum the diagonal entries into the trace, a p-form.
+
+        The trace of a graded commutator vanishes: :math:`\\operatorname{tr}[A, B] = 0`.
+        """
         total = DifferentialForm._from_elements(self.chart, self.degree, {},
                                                 name=f"tr {self.name}")
         for i in range(self.size):

@@ -121,7 +121,10 @@ def assert_closed(form) -> None:
 
 
 def assert_graded_leibniz(alpha, beta) -> None:
-    """Raise AssertionError unless :math:`d(\\alpha\\wedge\\beta) = d\\alpha\\wedge\\beta + (-1)^k\\alpha\\wedge d\\beta`."""
+    """Raise AssertionError unless the graded Leibniz rule holds for a k-form alpha.
+
+    :math:`d(\\alpha\\wedge\\beta) = d\\alpha\\wedge\\beta + (-1)^k\\alpha\\wedge d\\beta`.
+    """
     sign = (-1) ** alpha.degree
     expected = alpha.d().wedge(beta) + alpha.wedge(beta.d()) * sign
     assert_forms_equal(alpha.wedge(beta).d(), expected, "graded Leibniz rule")
@@ -134,7 +137,11 @@ def assert_graded_commutative(alpha, beta) -> None:
 
 
 def assert_hodge_involution(form: DifferentialForm, metric: Metric) -> None:
-    """Raise AssertionError unless :math:`\\star\\star\\alpha = (-1)^{k(n-k)}\\operatorname{sign}(\\det g)\\,\\alpha`."""
+    """Raise AssertionError unless the Hodge star squared is a sign fixed by degree and signature.
+
+    For a k-form in n dimensions,
+    :math:`\\star\\star\\alpha = (-1)^{k(n-k)}\\operatorname{sign}(\\det g)\\,\\alpha`.
+    """
     sign = (-1) ** (form.degree * (form.dim - form.degree)) * metric.det_sign
     assert_forms_equal(form.hodge(metric).hodge(metric), form * sign,
                        f"Hodge star squared (sign {sign:+d})")
@@ -142,9 +149,11 @@ def assert_hodge_involution(form: DifferentialForm, metric: Metric) -> None:
 
 def assert_codifferential_adjoint(alpha: DifferentialForm, beta: DifferentialForm,
                                   metric: Metric, bounds=None) -> sympy.Expr:
-    """Raise AssertionError unless :math:`\\int\\langle d\\alpha,\\beta\\rangle\\mathrm{vol}_g = \\int\\langle\\alpha,\\delta\\beta\\rangle\\mathrm{vol}_g`.
+    """Raise AssertionError unless the codifferential is the adjoint of d on two forms.
 
-    The identity needs a box without boundary terms: periodic coefficients on
+    The identity is :math:`\\int\\langle d\\alpha,\\beta\\rangle\\mathrm{vol}_g
+    = \\int\\langle\\alpha,\\delta\\beta\\rangle\\mathrm{vol}_g`.
+    It needs a box without boundary terms: periodic coefficients on
     a torus, or forms that vanish on the boundary.  ``bounds`` is passed to
     :meth:`DifferentialForm.integrate`.  Returns the common value of the two
     integrals, so that a test can reject a trivial (zero) case.

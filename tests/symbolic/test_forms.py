@@ -1,4 +1,4 @@
-"""Differential forms: construction, exterior algebra, d, Hodge star, codifferential, pullback, integration."""
+"""Differential forms: construction, algebra, d, Hodge star, codifferential, pullback, integration."""
 
 import itertools
 import random
