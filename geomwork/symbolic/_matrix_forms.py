@@ -18,7 +18,6 @@ Conventions
 from __future__ import annotations
 
 import itertools
-import logging
 from fractions import Fraction
 
 import sympy
@@ -27,8 +26,6 @@ from ._chart import Chart
 from ._field import FieldElement
 from ._forms import DifferentialForm, FormError, coordinate_forms
 from ._metric import Metric
-
-logger = logging.getLogger("geomwork.symbolic.forms")
 
 __all__ = ["MatrixForm"]
 
