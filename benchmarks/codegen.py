@@ -7,13 +7,13 @@ Quantities, on random points x in R^4 with instanton size rho = 1, in float64:
   field strength in regular gauge (a = 1..3, mu < nu), with 't Hooft's symbols eta.
 
 Evaluators: geomwork's Kernel (eager and torch.compile), sympy.lambdify with numpy,
-sympy.lambdify with torch, SymEngine's Lambdify with its LLVM backend (skipped when
-symengine is not installed), and a memory-bandwidth floor: ``clone`` of a float64
-tensor whose size is half the bytes the kernel reads plus writes, so the copy moves
-as many bytes as one pass of the kernel over its input and output.
+sympy.lambdify with torch, and SymEngine's Lambdify with its LLVM backend (skipped
+when symengine is not installed).  The memory-bandwidth floor is ``clone`` of a
+float64 tensor of half the bytes the kernel reads plus writes.  That copy moves as
+many bytes as one pass of the kernel over its input and output.
 
 Every evaluator returns the same stacked array: shape (N,) for the density and
-(N, 3, 6) for the field strength.  The time is the median of --repeats calls after
+(N, 3, 6) for the field strength.  The time is the best of --repeats calls after
 one warm-up call (compilation happens in the warm-up).
 
 Run:  python benchmarks/codegen.py [--points 4000000] [--repeats 5] [--threads N] [--no-compile]
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -62,8 +61,12 @@ def bpst_expressions():
     return density, strength
 
 
-def median_time(function, repeats: int, synchronize=None) -> float:
-    """Return the median wall time of ``function()`` in seconds, after one warm-up call."""
+def best_time(function, repeats: int, synchronize=None) -> float:
+    """Return the shortest wall time of ``function()`` in seconds, after one warm-up call.
+
+    The minimum rather than the median, because on a shared machine other
+    processes only ever add time.
+    """
     function()
     if synchronize:
         synchronize()
@@ -74,7 +77,7 @@ def median_time(function, repeats: int, synchronize=None) -> float:
         if synchronize:
             synchronize()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return min(times)
 
 
 def numpy_stacked(function, columns, shape):
@@ -104,14 +107,14 @@ def evaluators(name, expressions, points, repeats, compile_kernels, cache_dir):
     shape = tuple(expressions.shape) if isinstance(expressions, sympy.NDimArray) else ()
     inputs = {"x": list(COORDINATES)}
     kernel = Kernel(expressions, inputs=inputs, parameters=[RHO], name=name, cache_dir=cache_dir)
-    yield "geomwork eager", median_time(lambda: kernel(points, rho=1.0), repeats), ""
+    yield "geomwork eager", best_time(lambda: kernel(points, rho=1.0), repeats), ""
 
     if compile_kernels:
         compiled = Kernel(expressions, inputs=inputs, parameters=[RHO], name=name,
                           cache_dir=cache_dir, compile=True)
         if compiled.compiled:
             rho = torch.tensor(1.0, dtype=torch.float64)
-            yield "geomwork compiled", median_time(lambda: compiled(points, rho=rho), repeats), ""
+            yield "geomwork compiled", best_time(lambda: compiled(points, rho=rho), repeats), ""
         else:
             yield "geomwork compiled", None, "no C++ compiler"
     else:
@@ -122,14 +125,14 @@ def evaluators(name, expressions, points, repeats, compile_kernels, cache_dir):
     array = points.numpy()
     numpy_columns = [array[:, i] for i in range(4)]
     numpy_function = sympy.lambdify(arguments, flat_expressions, modules="numpy")
-    yield "sympy lambdify numpy", median_time(
+    yield "sympy lambdify numpy", best_time(
         lambda: numpy_stacked(numpy_function, numpy_columns, shape), repeats), ""
 
     torch_function = sympy.lambdify(arguments, flat_expressions, modules="torch")
     torch_columns = [points[:, i] for i in range(4)]
     # sympy's torch printer emits torch.pow(rho, 4), which raises on a Python float.
     rho_tensor = torch.tensor(1.0, dtype=torch.float64)
-    yield "sympy lambdify torch", median_time(
+    yield "sympy lambdify torch", best_time(
         lambda: torch_stacked(torch_function, torch_columns, rho_tensor, shape), repeats), ""
 
     try:
@@ -140,13 +143,13 @@ def evaluators(name, expressions, points, repeats, compile_kernels, cache_dir):
         flat = sympy.flatten(flat_expressions) if shape else [flat_expressions]
         lambdified = symengine.Lambdify(arguments, flat, backend="llvm", cse=True)
         packed = numpy.column_stack([array, numpy.ones(len(array))])
-        yield "symengine llvm", median_time(
+        yield "symengine llvm", best_time(
             lambda: lambdified(packed).reshape((len(array),) + shape), repeats), ""
 
     output_elements = points.shape[0] * max(1, int(numpy.prod(shape)))
     copy_elements = (points.numel() + output_elements) // 2
     source = torch.empty(copy_elements, dtype=torch.float64).uniform_()
-    yield "copy floor", median_time(source.clone, repeats), f"{copy_elements * 8 / 1e6:.0f} MB"
+    yield "copy floor", best_time(source.clone, repeats), f"{copy_elements * 8 / 1e6:.0f} MB"
 
 
 def cuda_rows(name, expressions, points, repeats, cache_dir):
@@ -155,16 +158,16 @@ def cuda_rows(name, expressions, points, repeats, cache_dir):
     device_points = points.cuda()
     synchronize = torch.cuda.synchronize
     eager = Kernel(expressions, inputs=inputs, parameters=[RHO], name=name, cache_dir=cache_dir)
-    yield "cuda eager", median_time(lambda: eager(device_points, rho=1.0), repeats, synchronize)
+    yield "cuda eager", best_time(lambda: eager(device_points, rho=1.0), repeats, synchronize)
     compiled = Kernel(expressions, inputs=inputs, parameters=[RHO], name=name,
                       cache_dir=cache_dir, compile=True)
     rho = torch.tensor(1.0, dtype=torch.float64, device="cuda")
-    yield "cuda compiled", median_time(lambda: compiled(device_points, rho=rho), repeats,
+    yield "cuda compiled", best_time(lambda: compiled(device_points, rho=rho), repeats,
                                        synchronize)
     shape = tuple(expressions.shape) if isinstance(expressions, sympy.NDimArray) else ()
     copy_elements = (points.numel() + points.shape[0] * max(1, int(numpy.prod(shape)))) // 2
     source = torch.empty(copy_elements, dtype=torch.float64, device="cuda").uniform_()
-    yield "cuda copy floor", median_time(source.clone, repeats, synchronize)
+    yield "cuda copy floor", best_time(source.clone, repeats, synchronize)
 
 
 def report_goals(times: dict) -> list[str]:
@@ -203,12 +206,12 @@ def lattice_rows(links: int, repeats: int, compile_kernels: bool, cache_dir):
         u_matrix, v_matrix = matrices[0], matrices[1]
         kernels = LatticeKernels(group, cache_dir=cache_dir)
         u, v = from_matrix(group, u_matrix), from_matrix(group, v_matrix)
-        yield f"{group} product: complex matmul", median_time(lambda: u_matrix @ v_matrix, repeats)
-        yield f"{group} product: geomwork eager", median_time(lambda: kernels.product(u, v), repeats)
+        yield f"{group} product: complex matmul", best_time(lambda: u_matrix @ v_matrix, repeats)
+        yield f"{group} product: geomwork eager", best_time(lambda: kernels.product(u, v), repeats)
         if compile_kernels:
             compiled = LatticeKernels(group, cache_dir=cache_dir, compile=True)
             if compiled.kernel("product").compiled:
-                yield f"{group} product: geomwork compiled", median_time(
+                yield f"{group} product: geomwork compiled", best_time(
                     lambda: compiled.product(u, v), repeats)
 
 
@@ -234,7 +237,7 @@ def main(argv=None) -> int:
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, sympy {sympy.__version__}, "
           f"numpy {numpy.__version__}, python {sys.version.split()[0]}")
-    print(f"{arguments.points} points, float64, rho = 1, median of {arguments.repeats} calls, "
+    print(f"{arguments.points} points, float64, rho = 1, best of {arguments.repeats} calls, "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
     density, strength = bpst_expressions()

@@ -1,8 +1,8 @@
 r"""Jet kernels: the Yang–Mills energy density from field values and first derivatives.
 
 A jet kernel takes the gauge field :math:`A^a_\mu` and its first derivatives
-:math:`\partial_\nu A^a_\mu` at each point, so it knows nothing about how the
-derivatives were obtained.  :class:`GridYangMillsAction` feeds it central
+:math:`\partial_\nu A^a_\mu` at each point, so it works with any way of
+computing the derivatives.  :class:`GridYangMillsAction` feeds it central
 finite differences on a periodic grid; autograd then gives the gradient of the
 discretised action.
 

@@ -28,7 +28,7 @@ from ._printer import MAX_PRODUCT_POWER
 logger = logging.getLogger("geomwork.codegen.kernel")
 
 # Bump when the emitted source changes for the same expressions.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 RESERVED_NAMES = {"torch", "dtype", "device", "shape", "complex"}
 
 
@@ -178,7 +178,7 @@ def _expression_hash(name, expressions, output_shape, inputs, parameters, strict
 
 @dataclass
 class KernelPlan:
-    """What a kernel computes and the module that computes it, before it runs.
+    """Plan of a kernel: its inputs, outputs and generated module, made before it runs.
 
     Attributes
     ----------
@@ -287,10 +287,11 @@ def plan_kernel(
         What the kernel computes.  A list, Matrix or Array gives a stacked
         output of the same shape after the batch dimensions.
     inputs : dict or sequence
-        Tensor inputs.  A mapping from input name to a Symbol (read from a
-        tensor of shape ``(...)``) or to a list, Matrix or Array of Symbols
-        (read from a tensor of shape ``(..., *shape)``); or a sequence of
-        Symbols, each its own scalar input named after the symbol.
+        Tensor inputs, as a mapping from input name to a Symbol or to a list,
+        Matrix or Array of Symbols.  A Symbol is read from a tensor of shape
+        ``(...)`` and an array of shape ``s`` from a tensor of shape
+        ``(..., *s)``.  A plain sequence of Symbols declares one scalar input
+        per symbol, named after it.
     parameters : dict or sequence, optional
         Scalar parameters, passed to the kernel as keyword arguments (Python
         numbers or 0-d tensors, which autograd differentiates through).
@@ -383,6 +384,11 @@ class Kernel:
     declared component shapes ``s_i`` give an output of shape
     ``(*broadcast(b_1, b_2, ...), *output_shape)``.  The output has the dtype
     and device of the inputs, and autograd differentiates through it.
+
+    A stacked output is a view of a component-major buffer: each component is
+    contiguous in memory, which lets torch.compile write every component in
+    one pass and makes the components cheap to read in the next kernel.  Call
+    ``.contiguous()`` for point-major memory.
 
     Parameters
     ----------

@@ -330,9 +330,9 @@ def to_matrix(group: str, links: torch.Tensor) -> torch.Tensor:
 def from_matrix(group: str, matrices: torch.Tensor) -> torch.Tensor:
     """Return the real representation of complex matrices ``(..., N, N)``.
 
-    For SU(2) the quaternion is read from the first row, which determines a
-    matrix of the form :math:`a_0 + i a_k\\sigma_k`; other 2×2 matrices are not
-    representable and lose their second row.
+    For SU(2) the quaternion is read from the first row, because the first row
+    determines a matrix of the form :math:`a_0 + i a_k\\sigma_k`.  Other 2×2
+    matrices have no quaternion form, and their second row is dropped.
     """
     if _check_group(group) == "SU(3)":
         return torch.view_as_real(matrices).clone()

@@ -5,9 +5,11 @@ tensors.  It differs from :class:`sympy.printing.pytorch.TorchPrinter` in these
 points, each a bug or a slow path of the base printer in sympy 1.14:
 
 * ``Pow`` prints with the ``**`` operator, never ``torch.pow``, because
-  ``torch.pow`` raises on two Python scalars.  Small integer powers print as
-  products (``x*x``), square roots as ``torch.sqrt`` and inverse square roots as
-  ``torch.rsqrt``.
+  ``torch.pow`` raises on two Python scalars.  Integer powers up to
+  :data:`MAX_PRODUCT_POWER` print as products and ``torch.square``, square
+  roots as ``torch.sqrt`` and inverse square roots as ``torch.rsqrt``.
+* Sums of products print as ``torch.addcmul`` chains, one pass over memory per
+  term instead of two in eager mode.
 * A subtree without symbols (``sqrt(2)``, ``pi/3``) prints as one float or
   complex literal, because ``torch.sqrt(2)`` raises on a Python int.
 * ``Max`` and ``Min`` print as ``torch.maximum`` / ``torch.clamp``, because
@@ -188,7 +190,8 @@ class KernelPrinter(TorchPrinter):
         return f"complex({value.real!r}, {value.imag!r})"
 
     def _print_Integer(self, expr):
-        # Python ints beyond 2**53 overflow torch's scalar conversion.
+        # float64 holds ints beyond 2**53 inexactly anyway, and torch raises
+        # OverflowError on ints that do not fit in 64 bits (torch 2.13).
         if abs(int(expr)) > 2**53:
             return self._print_number(expr)
         return str(int(expr))

@@ -89,6 +89,7 @@ def test_matrix_output_shape_and_values():
     result = kernel(xs, ys, rho=2.5)
 
     assert result.shape == (4, 5, 2, 3)
+    assert result.permute(2, 3, 0, 1).is_contiguous()
     zeros = torch.zeros_like(xs)
     expected = torch.stack([
         torch.stack([xs, xs * ys, zeros], -1),
