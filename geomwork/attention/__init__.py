@@ -1,3 +1,98 @@
-"""Moduli attention: an ensemble of networks treated as a gauge field over a graph."""
+"""Moduli attention: an ensemble of networks treated as an O(d) gauge field over a graph.
 
-__all__: list[str] = []
+Pipeline: hidden activity on a shared probe set is centred and reduced to ``d`` dimensions
+(:func:`reduce_activity`); orthogonal Procrustes gives a transport map in O(d) on every edge of
+the ensemble graph (:func:`build_connection`); triangle holonomy measures curvature and the
+Yang–Mills energy (:class:`Connection`); O(d) synchronisation finds the nearest flat connection
+(:func:`synchronise`); curvature-reweighted clustering finds islands of agreement
+(:func:`find_islands`); :class:`GaugeConsensusAttention` and :func:`moduli_attention` read the
+ensemble out; :func:`island_ellipsoids` and :func:`compare_axes` give principal axes.
+"""
+
+from ._activity import linear_cka, procrustes_map, reduce_activity, validate_activity
+from ._axes import (
+    AxisComparison,
+    IslandEllipsoid,
+    binet_cauchy_volume,
+    compare_axes,
+    consensus_activity,
+    island_ellipsoids,
+    principal_angles,
+    principal_axes,
+)
+from ._checks import assert_gauge_equivariant, assert_gauge_invariant
+from ._connection import (
+    Connection,
+    EnsembleGraph,
+    build_connection,
+    complete_graph,
+    knn_graph,
+    orthogonality_tolerance,
+    procrustes_residuals,
+    random_orthogonal,
+)
+from ._digits import DigitEnsemble, train_digit_ensemble
+from ._islands import Islands, edge_inconsistency, find_islands, island_affinity
+from ._module import GaugeConsensusAttention, ModuliReadout, moduli_attention, network_consistency
+from ._pipeline import ModuliAnalysis, analyse_ensemble, synchronise_islands
+from ._planted import PlantedEnsemble, corrupt_connection, planted_ensemble, spiked_synchronisation_model
+from ._synchronise import (
+    SynchronisationResult,
+    fix_reflection,
+    flat_connection,
+    polar_orthogonal,
+    refine_gauges,
+    spectral_synchronisation,
+    synchronisation_fidelity,
+    synchronise,
+)
+
+__all__: list[str] = [
+    "AxisComparison",
+    "Connection",
+    "DigitEnsemble",
+    "EnsembleGraph",
+    "GaugeConsensusAttention",
+    "IslandEllipsoid",
+    "Islands",
+    "ModuliAnalysis",
+    "ModuliReadout",
+    "PlantedEnsemble",
+    "SynchronisationResult",
+    "analyse_ensemble",
+    "assert_gauge_equivariant",
+    "assert_gauge_invariant",
+    "binet_cauchy_volume",
+    "build_connection",
+    "compare_axes",
+    "complete_graph",
+    "consensus_activity",
+    "corrupt_connection",
+    "edge_inconsistency",
+    "find_islands",
+    "fix_reflection",
+    "flat_connection",
+    "island_affinity",
+    "island_ellipsoids",
+    "knn_graph",
+    "linear_cka",
+    "moduli_attention",
+    "network_consistency",
+    "orthogonality_tolerance",
+    "planted_ensemble",
+    "polar_orthogonal",
+    "principal_angles",
+    "principal_axes",
+    "procrustes_map",
+    "procrustes_residuals",
+    "random_orthogonal",
+    "reduce_activity",
+    "refine_gauges",
+    "spectral_synchronisation",
+    "spiked_synchronisation_model",
+    "synchronisation_fidelity",
+    "synchronise",
+    "synchronise_islands",
+    "train_digit_ensemble",
+    "validate_activity",
+]

@@ -1,0 +1,240 @@
+"""Islands of agreement: clusters of networks whose connection is nearly flat.
+
+An edge inside an island lies on many triangles whose holonomy is close to the identity; an
+outlier edge or an edge between islands lies on few.  The per-edge inconsistency is therefore a
+low quantile of the curvature :math:`\\|H - I\\|_F` over the triangles through the edge.  Edge
+affinities :math:`a_{ij} = w_{ij} \\exp(-\\kappa_{ij}^2 / \\tau^2)` (Procrustes weight times a
+curvature factor) feed spectral clustering or average-linkage agglomerative clustering, and the
+average-linkage merge tree is the part–whole hierarchy.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.cluster.hierarchy
+import scipy.sparse.csgraph
+import scipy.spatial.distance
+import torch
+from sklearn.cluster import SpectralClustering
+
+from ._connection import Connection
+
+__all__ = ["Islands", "edge_inconsistency", "find_islands", "island_affinity"]
+
+logger = logging.getLogger("geomwork.attention.islands")
+
+
+def edge_inconsistency(
+    connection: Connection,
+    *,
+    quantile: float = 0.25,
+    max_cycles: int = 64,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Return the per-edge inconsistency: a low quantile of :math:`\\|H - I\\|_F` over triangles.
+
+    Parameters
+    ----------
+    connection : Connection
+    quantile : float
+        Quantile in ``[0, 1]`` of the triangle curvatures through each edge.  A low quantile keeps
+        an edge inside an island consistent even when its triangles to other islands are not.
+    max_cycles : int
+        At most this many triangles per edge, sampled uniformly from ``generator`` when there
+        are more.
+    generator : torch.Generator, optional
+
+    Returns
+    -------
+    torch.Tensor
+        ``(E,)``, in ``[0, 2 sqrt(d)]``.  An edge on no triangle gets the median of the others
+        (or 0 when no edge lies on a triangle), since no cycle tests it.
+    """
+    if not 0 <= quantile <= 1:
+        raise ValueError(f"quantile = {quantile} must lie in [0, 1]")
+    graph = connection.graph
+    adjacency = graph.adjacency()
+    index = graph.edge_index()
+    edges = graph.edges.numpy()
+    generator = torch.Generator().manual_seed(0) if generator is None else generator
+
+    # Sample third vertices k for every edge (i, j) from the common neighbours.
+    rows, thirds = [], []
+    for position, (i, j) in enumerate(edges):
+        common = np.flatnonzero(adjacency[i] & adjacency[j])
+        if common.size > max_cycles:
+            pick = torch.randperm(common.size, generator=generator)[:max_cycles].numpy()
+            common = common[pick]
+        rows.append(np.full(common.size, position))
+        thirds.append(common)
+    rows_np = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+    thirds_np = np.concatenate(thirds) if thirds else np.empty(0, dtype=np.int64)
+
+    result = torch.full((graph.n_edges,), float("nan"), dtype=connection.dtype)
+    if rows_np.size:
+        i, j = edges[rows_np, 0], edges[rows_np, 1]
+        o_ij = connection.maps[torch.as_tensor(rows_np)]
+        o_jk = _oriented(connection, index, j, thirds_np)
+        o_ki = _oriented(connection, index, thirds_np, i)
+        identity = torch.eye(connection.d, dtype=connection.dtype)
+        curvature = (o_ij @ o_jk @ o_ki - identity).square().sum(dim=(1, 2)).sqrt().numpy()
+        positions, values = _grouped_quantile(rows_np, curvature, quantile)
+        result[torch.as_tensor(positions)] = torch.as_tensor(values, dtype=connection.dtype)
+    missing = torch.isnan(result)
+    if missing.any():
+        filler = result[~missing].median() if (~missing).any() else torch.zeros((), dtype=result.dtype)
+        result[missing] = filler
+        logger.info("%d edges lie on no triangle; their inconsistency is set to %.3g", int(missing.sum()), float(filler))
+    return result
+
+
+def _grouped_quantile(groups: np.ndarray, values: np.ndarray, quantile: float) -> tuple[np.ndarray, np.ndarray]:
+    # Quantile with linear interpolation (numpy's default) of values within each group.
+    order = np.lexsort((values, groups))
+    groups, values = groups[order], values[order]
+    labels, starts, counts = np.unique(groups, return_index=True, return_counts=True)
+    position = quantile * (counts - 1)
+    lower = np.floor(position).astype(np.int64)
+    upper = np.minimum(lower + 1, counts - 1)
+    fraction = position - lower
+    result = values[starts + lower] * (1 - fraction) + values[starts + upper] * fraction
+    return labels, result
+
+
+def _oriented(connection: Connection, index: np.ndarray, source: np.ndarray, target: np.ndarray) -> torch.Tensor:
+    # O_{source, target}: stored maps are O_ij for i < j, so transpose where source > target.
+    maps = connection.maps[torch.as_tensor(index[source, target])]
+    flip = torch.as_tensor(source > target)
+    return torch.where(flip[:, None, None], maps.transpose(1, 2), maps)
+
+
+def island_affinity(
+    connection: Connection, inconsistency: torch.Tensor, *, scale: float | None = None
+) -> np.ndarray:
+    """Return the ``(n, n)`` affinity :math:`w_{ij}\\exp(-\\kappa_{ij}^2/\\tau^2)`, zero off the graph.
+
+    ``scale`` is :math:`\\tau`; by default the median inconsistency (or 1 if that is 0).
+    """
+    if scale is None:
+        median = float(inconsistency.median())
+        scale = median if median > 0 else 1.0
+    values = connection.weights * torch.exp(-(inconsistency / scale).square())
+    affinity = np.zeros((connection.n, connection.n))
+    edges = connection.graph.edges.numpy()
+    affinity[edges[:, 0], edges[:, 1]] = values.numpy()
+    affinity[edges[:, 1], edges[:, 0]] = values.numpy()
+    return affinity
+
+
+@dataclass(frozen=True)
+class Islands:
+    """Islands of agreement and their part–whole hierarchy.
+
+    Attributes
+    ----------
+    labels : np.ndarray
+        ``(n,)`` island of each network, numbered ``0 .. k-1`` by decreasing size.
+    affinity : np.ndarray
+        ``(n, n)`` curvature-reweighted edge affinity.
+    inconsistency : torch.Tensor
+        ``(E,)`` per-edge inconsistency.
+    merge_tree : np.ndarray
+        SciPy linkage matrix ``(n - 1, 4)`` of average-linkage clustering on ``1 - affinity``
+        (normalised to ``[0, 1]``); each row merges two clusters into a larger one.
+    """
+
+    labels: np.ndarray
+    affinity: np.ndarray
+    inconsistency: torch.Tensor
+    merge_tree: np.ndarray
+
+    @property
+    def n_islands(self) -> int:
+        return int(self.labels.max()) + 1
+
+    def members(self, island: int) -> np.ndarray:
+        """Return the indices of the networks in ``island``."""
+        return np.flatnonzero(self.labels == island)
+
+    def hierarchy(self) -> scipy.cluster.hierarchy.ClusterNode:
+        """Return the root of the merge tree as a :class:`scipy.cluster.hierarchy.ClusterNode`."""
+        return scipy.cluster.hierarchy.to_tree(self.merge_tree)
+
+    def cut(self, n_islands: int) -> np.ndarray:
+        """Return the labels of the merge tree cut into ``n_islands`` parts (numbered from 0)."""
+        return scipy.cluster.hierarchy.fcluster(self.merge_tree, n_islands, criterion="maxclust") - 1
+
+
+def _count_by_eigengap(affinity: np.ndarray, max_islands: int) -> int:
+    laplacian = scipy.sparse.csgraph.laplacian(affinity, normed=True)
+    values = np.linalg.eigvalsh(laplacian)[: max_islands + 1]
+    return int(np.argmax(np.diff(values))) + 1
+
+
+def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
+    unique, counts = np.unique(labels, return_counts=True)
+    order = unique[np.argsort(-counts, kind="stable")]
+    mapping = {old: new for new, old in enumerate(order)}
+    return np.array([mapping[label] for label in labels])
+
+
+def find_islands(
+    connection: Connection,
+    n_islands: int | None = None,
+    *,
+    method: str = "spectral",
+    inconsistency: torch.Tensor | None = None,
+    quantile: float = 0.25,
+    scale: float | None = None,
+    max_islands: int = 10,
+    seed: int = 0,
+) -> Islands:
+    """Cluster the ensemble into islands of agreement.
+
+    Parameters
+    ----------
+    connection : Connection
+    n_islands : int, optional
+        Number of islands; by default the largest eigengap of the normalised graph Laplacian of
+        the affinity among the first ``max_islands`` eigenvalues.
+    method : {"spectral", "agglomerative"}
+        Spectral clustering of the affinity (scikit-learn, precomputed kernel) or a cut of the
+        average-linkage merge tree.
+    inconsistency : torch.Tensor, optional
+        ``(E,)`` per-edge inconsistency; computed by :func:`edge_inconsistency` when omitted.
+    quantile : float
+        Passed to :func:`edge_inconsistency`.
+    scale : float, optional
+        Curvature scale :math:`\\tau` of :func:`island_affinity`.
+    max_islands : int
+    seed : int
+        Seed of the spectral clustering's k-means step.
+    """
+    if method not in ("spectral", "agglomerative"):
+        raise ValueError(f"method = {method!r} is not known; use 'spectral' or 'agglomerative'")
+    if inconsistency is None:
+        inconsistency = edge_inconsistency(connection, quantile=quantile)
+    affinity = island_affinity(connection, inconsistency, scale=scale)
+    if n_islands is None:
+        n_islands = _count_by_eigengap(affinity, min(max_islands, connection.n - 1))
+    if not 1 <= n_islands <= connection.n:
+        raise ValueError(f"n_islands = {n_islands} must lie between 1 and the number of networks {connection.n}")
+
+    # Average-linkage merge tree on the affinity turned into a dissimilarity.
+    peak = affinity.max() if affinity.max() > 0 else 1.0
+    dissimilarity = 1 - affinity / peak
+    np.fill_diagonal(dissimilarity, 0)
+    condensed = scipy.spatial.distance.squareform(dissimilarity, checks=False)
+    merge_tree = scipy.cluster.hierarchy.linkage(condensed, method="average")
+
+    if method == "spectral" and n_islands > 1:
+        clustering = SpectralClustering(n_clusters=n_islands, affinity="precomputed", random_state=seed)
+        labels = clustering.fit_predict(affinity + 1e-12 * peak)
+    else:
+        labels = scipy.cluster.hierarchy.fcluster(merge_tree, n_islands, criterion="maxclust") - 1
+    labels = _relabel_by_size(np.asarray(labels))
+    logger.info("found %d islands of sizes %s", labels.max() + 1, np.bincount(labels).tolist())
+    return Islands(labels=labels, affinity=affinity, inconsistency=inconsistency, merge_tree=merge_tree)
