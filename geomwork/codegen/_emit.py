@@ -14,6 +14,7 @@ three lines are the header that the disk cache checks:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import textwrap
 from dataclasses import dataclass, field
 
@@ -76,8 +77,8 @@ def _component_name(spec: InputSpec, index: tuple[int, ...]) -> str:
     return spec.name + "_" + "_".join(str(i) for i in index)
 
 
-def _indices(shape: tuple[int, ...]):
-    return list(sympy.utilities.iterables.cartes(*[range(n) for n in shape])) if shape else [()]
+def _indices(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    return list(itertools.product(*[range(n) for n in shape]))
 
 
 def _python_names(inputs, parameters) -> dict[sympy.Symbol, str]:

@@ -209,6 +209,13 @@ class LatticeKernels:
     shape : tuple of int
         Trailing shape of one link: ``(4,)`` for SU(2), ``(3, 3, 2)`` for SU(3).
 
+    Notes
+    -----
+    Eager kernels launch one torch operation per term, so on CPU they are
+    slower than batched complex matmul.  With ``compile=True`` the SU(2)
+    product beat complex matmul in ``benchmarks/codegen.py`` and the SU(3)
+    product was about even (one CPU thread, torch 2.13).
+
     Examples
     --------
     >>> kernels = LatticeKernels("SU(2)", use_cache=False)

@@ -23,15 +23,12 @@ points, each a bug or a slow path of the base printer in sympy 1.14:
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import sympy
 from sympy.codegen.cfunctions import Sqrt
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pytorch import TorchPrinter
-
-logger = logging.getLogger("geomwork.codegen.printer")
 
 # Powers x**n with 2 <= |n| <= this limit print as products and squares of x.
 MAX_PRODUCT_POWER = 8

@@ -7,6 +7,8 @@ import zlib
 import pytest
 import sympy
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geomwork.codegen import Kernel, UntranslatableExpressionError, plan_kernel
 
@@ -295,3 +297,30 @@ def test_unknown_and_missing_arguments():
     with pytest.raises(TypeError, match=r"input 'x' of kernel 'kernel' must be a torch.Tensor"):
         kernel([1.0, 2.0], rho=1.0)
 
+
+
+# Printer properties ------------------------------------------------------
+
+_LEAVES = st.sampled_from([x, y, z, sympy.Integer(2), sympy.Rational(-3, 7), sympy.sqrt(5)])
+
+
+def _combine(children):
+    unary = st.tuples(st.sampled_from([sympy.sin, sympy.cos, sympy.exp, sympy.atan, sympy.Abs,
+                                       lambda e: -e]), children).map(lambda t: t[0](t[1]))
+    binary = st.tuples(st.sampled_from([sympy.Add, sympy.Mul, lambda a, b: a - b]),
+                       children, children).map(lambda t: t[0](t[1], t[2]))
+    power = st.tuples(children, st.integers(-5, 9)).map(
+        lambda t: (1 + t[0] ** 2) ** t[1] if t[1] < 0 else t[0] ** t[1])
+    return unary | binary | power
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(expr=st.recursive(_LEAVES, _combine, max_leaves=8))
+def test_printed_expression_matches_sympy(expr):
+    kernel = Kernel(expr, inputs={"p": [x, y, z]}, use_cache=False)
+    point = [0.3, -0.7, 1.1]
+
+    result = kernel(torch.tensor([point], dtype=torch.float64))[0].item()
+
+    expected = complex(sympy.N(sympy.sympify(expr).subs(dict(zip([x, y, z], point))), 30)).real
+    assert result == pytest.approx(expected, rel=1e-10, abs=1e-12)
