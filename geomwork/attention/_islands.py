@@ -31,6 +31,7 @@ def edge_inconsistency(
     connection: Connection,
     *,
     quantile: float = 0.25,
+    weighted: bool = True,
     max_cycles: int = 64,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
@@ -40,8 +41,14 @@ def edge_inconsistency(
     ----------
     connection : Connection
     quantile : float
-        Quantile in ``[0, 1]`` of the triangle curvatures through each edge.  A low quantile keeps
-        an edge inside an island consistent even when its triangles to other islands are not.
+        Quantile in ``[0, 1]`` of the triangle curvatures through each edge (the lower quantile,
+        a value that occurs).  A low quantile keeps an edge inside an island consistent even when
+        its triangles to other islands are not.
+    weighted : bool
+        Weight triangle ``(i, j, k)`` by :math:`w_{jk} w_{ki}`, the weights of its other two
+        edges, so that cycles through well-fitting edges count most.  Without it an island
+        smaller than ``quantile`` times the ensemble gets inconsistent inner edges, because
+        most triangles through them leave the island.
     max_cycles : int
         At most this many triangles per edge, sampled uniformly from ``generator`` when there
         are more.
@@ -81,7 +88,14 @@ def edge_inconsistency(
         o_ki = _oriented(connection, index, thirds_np, i)
         identity = torch.eye(connection.d, dtype=connection.dtype)
         curvature = (o_ij @ o_jk @ o_ki - identity).square().sum(dim=(1, 2)).sqrt().numpy()
-        positions, values = _grouped_quantile(rows_np, curvature, quantile)
+        if weighted:
+            weight_index = torch.as_tensor(index)
+            other_weights = (
+                connection.weights[weight_index[j, thirds_np]] * connection.weights[weight_index[thirds_np, i]]
+            ).numpy()
+        else:
+            other_weights = np.ones_like(curvature)
+        positions, values = _grouped_quantile(rows_np, curvature, other_weights, quantile)
         result[torch.as_tensor(positions)] = torch.as_tensor(values, dtype=connection.dtype)
     missing = torch.isnan(result)
     if missing.any():
@@ -91,17 +105,21 @@ def edge_inconsistency(
     return result
 
 
-def _grouped_quantile(groups: np.ndarray, values: np.ndarray, quantile: float) -> tuple[np.ndarray, np.ndarray]:
-    # Quantile with linear interpolation (numpy's default) of values within each group.
+def _grouped_quantile(
+    groups: np.ndarray, values: np.ndarray, weights: np.ndarray, quantile: float
+) -> tuple[np.ndarray, np.ndarray]:
+    # Weighted lower quantile within each group: the smallest value whose cumulative share of
+    # the group's weight reaches the quantile.
     order = np.lexsort((values, groups))
-    groups, values = groups[order], values[order]
+    groups, values, weights = groups[order], values[order], weights[order]
     labels, starts, counts = np.unique(groups, return_index=True, return_counts=True)
-    position = quantile * (counts - 1)
-    lower = np.floor(position).astype(np.int64)
-    upper = np.minimum(lower + 1, counts - 1)
-    fraction = position - lower
-    result = values[starts + lower] * (1 - fraction) + values[starts + upper] * fraction
-    return labels, result
+    totals = np.add.reduceat(weights, starts)
+    cumulative = np.cumsum(weights) - np.repeat(np.cumsum(weights)[starts] - weights[starts], counts)
+    share = cumulative / np.repeat(np.where(totals > 0, totals, 1.0), counts)
+    reached = share >= quantile - 1e-12
+    # First index per group where the share is reached (the last one always reaches 1).
+    first = np.minimum.reduceat(np.where(reached, np.arange(len(values)), len(values)), starts)
+    return labels, values[first]
 
 
 def _oriented(connection: Connection, index: np.ndarray, source: np.ndarray, target: np.ndarray) -> torch.Tensor:

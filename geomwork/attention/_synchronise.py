@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse
 import scipy.sparse.linalg
 import torch
@@ -82,6 +83,13 @@ def _normalised_blocks(connection: Connection, weights: torch.Tensor) -> tuple[t
     return blocks, scale.numpy()
 
 
+def _top_dense(matrix: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray]:
+    # LAPACK's subset solver for the top d eigenpairs, largest first.
+    size = matrix.shape[0]
+    values, vectors = scipy.linalg.eigh(matrix, subset_by_index=[size - d, size - 1])
+    return values[::-1], vectors[:, ::-1]
+
+
 def _top_eigenvectors_connection(connection: Connection, weights: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     n, d = connection.n, connection.d
     blocks, scale = _normalised_blocks(connection, weights)
@@ -92,8 +100,7 @@ def _top_eigenvectors_connection(connection: Connection, weights: torch.Tensor) 
     if n * d <= _DENSE_LIMIT:
         dense = np.zeros((n, d, n, d))
         dense[rows, :, cols, :] = data
-        values, vectors = np.linalg.eigh(dense.reshape(n * d, n * d))
-        values, vectors = values[::-1][:d], vectors[:, ::-1][:, :d]
+        values, vectors = _top_dense(dense.reshape(n * d, n * d), d)
     else:
         order = np.lexsort((cols, rows))
         indptr = np.searchsorted(rows[order], np.arange(n + 1))
@@ -145,10 +152,9 @@ def spectral_synchronisation(
         if matrix.shape != (size, size) or size % d:
             raise ValueError(f"measurement matrix must be square with a multiple of d = {d} rows, got {tuple(matrix.shape)}")
         dtype = matrix.dtype
-        matrix = 0.5 * (matrix + matrix.T)
-        values, vectors = torch.linalg.eigh(matrix.to(torch.float64))
-        values = values.flip(0)[:d].numpy()
-        vectors = vectors.flip(1)[:, :d].numpy().reshape(size // d, d, d)
+        symmetric = 0.5 * (matrix + matrix.T).to(torch.float64).numpy()
+        values, vectors = _top_dense(symmetric, d)
+        vectors = vectors.reshape(size // d, d, d)
     gauges = polar_orthogonal(torch.as_tensor(vectors.copy(), dtype=torch.float64))
     return fix_reflection(gauges).to(dtype), torch.as_tensor(values.copy(), dtype=dtype)
 

@@ -1,0 +1,120 @@
+"""Tests of per-edge inconsistency, islands of agreement and the merge tree."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import adjusted_rand_score
+
+from geomwork.attention import (
+    Connection,
+    build_connection,
+    complete_graph,
+    corrupt_connection,
+    edge_inconsistency,
+    find_islands,
+    planted_ensemble,
+    random_orthogonal,
+)
+
+
+def generator(seed=0):
+    return torch.Generator().manual_seed(seed)
+
+
+def planted_connection(n=12, d=3, islands=3, noise=0.05, seed=0):
+    planted = planted_ensemble(n, d, islands, noise=noise, generator=generator(seed))
+    return planted, build_connection(planted.activity, complete_graph(n))
+
+
+def test_inconsistency_zero_on_flat_connection():
+    gauges = random_orthogonal((6,), 3, generator=generator(1))
+    graph = complete_graph(6)
+    i, j = graph.edges[:, 0], graph.edges[:, 1]
+    connection = Connection(graph, gauges[i] @ gauges[j].transpose(1, 2), torch.ones(graph.n_edges))
+    assert edge_inconsistency(connection).abs().max() < 1e-12
+
+
+def test_inconsistency_flags_corrupted_edges():
+    _, connection = planted_connection(n=10, islands=1, noise=0.01, seed=2)
+    corrupted, outliers = corrupt_connection(connection, 0.1, generator=generator(3))
+    inconsistency = edge_inconsistency(corrupted, quantile=0.25)
+    assert inconsistency[outliers].min() > 5 * inconsistency[~outliers].max()
+
+
+def lower_weighted_quantile(values, weights, quantile):
+    order = np.argsort(values)
+    share = np.cumsum(np.asarray(weights)[order]) / np.sum(weights)
+    return np.asarray(values)[order][np.searchsorted(share, quantile - 1e-12)]
+
+
+@pytest.mark.parametrize("weighted", [True, False])
+@pytest.mark.parametrize("quantile", [0.0, 0.3, 0.5, 1.0])
+def test_inconsistency_matches_quantile_of_triangles(weighted, quantile):
+    _, connection = planted_connection(n=6, islands=2, noise=0.3, seed=4)
+    found = edge_inconsistency(connection, quantile=quantile, weighted=weighted)
+    index = connection.graph.edge_index()
+    for e, (i, j) in enumerate(connection.graph.edges.tolist()):
+        values, weights = [], []
+        for k in range(6):
+            if k in (i, j):
+                continue
+            holonomy = connection.transport(i, j) @ connection.transport(j, k) @ connection.transport(k, i)
+            values.append(float((holonomy - torch.eye(3, dtype=torch.float64)).norm()))
+            other = float(connection.weights[index[j, k]] * connection.weights[index[k, i]])
+            weights.append(other if weighted else 1.0)
+        assert float(found[e]) == pytest.approx(lower_weighted_quantile(values, weights, quantile), rel=1e-12)
+
+
+@pytest.mark.parametrize("method", ["spectral", "agglomerative"])
+def test_planted_islands_recovered(method):
+    planted, connection = planted_connection(n=15, islands=3, noise=0.05, seed=5)
+    islands = find_islands(connection, 3, method=method)
+    assert adjusted_rand_score(planted.labels, islands.labels) == 1.0
+
+
+def test_island_count_from_eigengap():
+    planted, connection = planted_connection(n=16, islands=4, noise=0.05, seed=6)
+    islands = find_islands(connection)
+    assert islands.n_islands == 4
+    assert adjusted_rand_score(planted.labels, islands.labels) == 1.0
+
+
+def test_islands_survive_outlier_edges():
+    planted, connection = planted_connection(n=18, islands=3, noise=0.05, seed=7)
+    corrupted, _ = corrupt_connection(connection, 0.15, labels=planted.labels, generator=generator(8))
+    islands = find_islands(corrupted, 3)
+    assert adjusted_rand_score(planted.labels, islands.labels) > 0.9
+
+
+def test_merge_tree_is_part_whole_hierarchy():
+    planted, connection = planted_connection(n=12, islands=3, noise=0.05, seed=9)
+    islands = find_islands(connection, 3)
+    assert islands.merge_tree.shape == (11, 4)
+    root = islands.hierarchy()
+    assert root.get_count() == 12
+    assert adjusted_rand_score(planted.labels, islands.cut(3)) == 1.0
+    # Each planted island becomes one subtree before any merge across islands.
+    heights = islands.merge_tree[:, 2]
+    assert np.all(np.diff(heights) >= -1e-12)
+    assert heights[-2] > heights[-4]
+
+
+def test_labels_numbered_by_size():
+    planted = planted_ensemble(10, 3, 2, noise=0.05, generator=generator(10))
+    keep = np.r_[0:5, 5:8]
+    activity = planted.activity[torch.as_tensor(keep)]
+    islands = find_islands(build_connection(activity, complete_graph(8)), 2)
+    assert np.bincount(islands.labels).tolist() == [5, 3]
+    assert islands.members(1).tolist() == [5, 6, 7]
+
+
+def test_unknown_method_rejected():
+    _, connection = planted_connection(n=6, islands=2, seed=11)
+    with pytest.raises(ValueError, match="method = 'kmeans' is not known"):
+        find_islands(connection, 2, method="kmeans")
+
+
+def test_bad_quantile_rejected():
+    _, connection = planted_connection(n=6, islands=2, seed=12)
+    with pytest.raises(ValueError, match="quantile = 1.5 must lie in"):
+        edge_inconsistency(connection, quantile=1.5)
