@@ -3,6 +3,9 @@
 This is the only bridge between :mod:`geomwork.symbolic` and the torch layers.
 :func:`plan_kernel` turns expressions into a printable :class:`KernelPlan` (a
 Python module cached on disk); :class:`Kernel` runs it on batched tensors.
+On top of that sit the Yang–Mills jet kernels with a periodic grid action
+(:class:`GridYangMillsAction`) and the SU(2)/SU(3) link kernels
+(:class:`LatticeKernels`).
 """
 
 from ._cache import CACHE_ENVIRONMENT_VARIABLE, KernelCache, KernelCacheWarning, default_cache_dir

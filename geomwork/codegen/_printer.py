@@ -187,8 +187,8 @@ class KernelPrinter(TorchPrinter):
         return f"complex({value.real!r}, {value.imag!r})"
 
     def _print_Integer(self, expr):
-        # float64 holds ints beyond 2**53 inexactly anyway, and torch raises
-        # OverflowError on ints that do not fit in 64 bits (torch 2.13).
+        # float64 cannot represent ints beyond 2**53 exactly anyway, and torch
+        # raises OverflowError on ints that do not fit in 64 bits (torch 2.13).
         if abs(int(expr)) > 2**53:
             return self._print_number(expr)
         return str(int(expr))
