@@ -33,6 +33,7 @@ import json
 import multiprocessing
 import os
 import platform
+import sys
 import time
 
 import torch
@@ -115,12 +116,28 @@ def copy_rate(device, megabytes=256, repeats=5):
     return 2 * source.numel() * source.element_size() / seconds
 
 
+class SweepCounter:
+    """Progress object for MarkovChain.run that prints every tenth sweep to stderr."""
+
+    def __init__(self, label):
+        self.label = label
+        self.done = 0
+        self.start = time.perf_counter()
+
+    def update(self, count):
+        self.done += count
+        if self.done % 10 == 0:
+            elapsed = time.perf_counter() - self.start
+            print(f"{self.label}: {self.done} sweeps in {elapsed:.0f} s", file=sys.stderr, flush=True)
+
+
 def thermalised_plaquette(size, beta, thermalisation, sweeps, seed, device, dtype):
     field = LatticeGaugeField.unit((size,) * 4, "su3", dtype=dtype, device=device)
     chain = MarkovChain(field, beta, generator=seed, overrelaxation_steps=3)
+    counter = SweepCounter(f"{size}^4 SU(3) at beta = {beta}")
     start = time.perf_counter()
-    chain.run(thermalisation)
-    series = chain.run(sweeps, measure=lambda current: float(current.mean_plaquette()))
+    chain.run(thermalisation, progress=counter)
+    series = chain.run(sweeps, measure=lambda current: float(current.mean_plaquette()), progress=counter)
     elapsed = time.perf_counter() - start
     mean, error = binned_mean_error(series, n_bins=min(20, sweeps // 2))
     return {

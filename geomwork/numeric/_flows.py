@@ -63,16 +63,23 @@ class LowStorageRungeKutta:
     order: int
 
     def step(self, links: torch.Tensor, epsilon: float, force, exp) -> torch.Tensor:
-        """Return the links after one step of size ``epsilon``.
+        """Return the links after one step of size ``epsilon``; ``links`` is not modified.
 
-        ``force(links)`` returns :math:`Z(W)` of the links' shape and ``exp`` the group
-        exponential.
+        ``force(links)`` returns :math:`Z(W)` as a new tensor of the links' shape (the step
+        scales it in place), and ``exp`` is the group exponential.  The update :math:`W \\mapsto \\exp(b_i X_i)W` runs slab by slab along the
+        first lattice axis, so its temporaries stay a fraction of the field's size.
         """
+        links = links.clone()
         accumulator = None
         for a, b in zip(self.a, self.b):
-            increment = epsilon * force(links)
-            accumulator = increment if accumulator is None else a * accumulator + increment
-            links = exp(b * accumulator) @ links
+            increment = force(links).mul_(epsilon)
+            if accumulator is None:
+                accumulator = increment
+            else:
+                accumulator.mul_(a).add_(increment)
+                del increment
+            for slab in range(links.shape[0]):
+                links[slab] = exp(b * accumulator[slab]) @ links[slab]
         return links
 
 
@@ -100,7 +107,12 @@ def wilson_flow_force(field: LatticeGaugeField, links: torch.Tensor | None = Non
         of the Wilson action with respect to :math:`\\langle X, Y\\rangle = -2\\,\\mathrm{tr}(XY)`.
     """
     links = field.links if links is None else links
-    return -field.group.project_algebra(links @ staple_sums(links))
+    force = staple_sums(links)
+
+    # Slab by slab along the first lattice axis, so temporaries stay a fraction of the field.
+    for slab in range(force.shape[0]):
+        force[slab] = field.group.project_algebra(links[slab] @ force[slab])
+    return force.neg_()
 
 
 @dataclass

@@ -107,7 +107,8 @@ class LieGroup:
         q, r = torch.linalg.qr(gaussian)
         diagonal = r.diagonal(dim1=-2, dim2=-1)
         q = q * (diagonal / diagonal.abs()).unsqueeze(-2)
-        return self._divide_determinant_root(q)
+        # QR returns column-major matrices; row-major ones make later matmuls faster.
+        return self._divide_determinant_root(q).contiguous()
 
     def random_algebra(
         self,
