@@ -11,9 +11,16 @@ from ._flows import (
     wilson_flow,
     wilson_flow_force,
 )
+from ._geometric_integrators import GEOMETRIC_INTEGRATORS, ButcherTableau, UnstableStepError
 from ._groups import GROUPS, SU2, SU3, SUN, U1, LieGroup, get_group, unitarity_tolerance
 from ._lattice import LatticeGaugeField, mean_link_trace, mean_plaquette, plaquette_field, staple_sums
 from ._montecarlo import MarkovChain, binned_mean_error, heatbath_sweep, overrelaxation_sweep
+from ._pca_flows import (CovarianceError, PCAFlowResult, brockett_flow, check_covariance,
+                         ellipsoid_volume, log_det_ascent, oja_flow, wedge_norm)
+from ._ricci_flow import (ProfileError, RicciFlowSolution, RotationalMetric, ricci_flow,
+                          round_sphere_extinction_time)
+from ._rym_flow import (MonopoleSurfaceSolution, TorusSolution, monopole_surface_kernel,
+                        ricci_yang_mills_monopole_flow, ricci_yang_mills_torus_flow, torus_kernel)
 from .io import read_configuration, write_configuration
 
 __all__: list[str] = [
@@ -46,4 +53,26 @@ __all__: list[str] = [
     "wilson_flow",
     "wilson_flow_force",
     "write_configuration",
+    "GEOMETRIC_INTEGRATORS",
+    "ButcherTableau",
+    "UnstableStepError",
+    "CovarianceError",
+    "PCAFlowResult",
+    "brockett_flow",
+    "check_covariance",
+    "ellipsoid_volume",
+    "log_det_ascent",
+    "oja_flow",
+    "wedge_norm",
+    "ProfileError",
+    "RicciFlowSolution",
+    "RotationalMetric",
+    "ricci_flow",
+    "round_sphere_extinction_time",
+    "MonopoleSurfaceSolution",
+    "TorusSolution",
+    "monopole_surface_kernel",
+    "ricci_yang_mills_monopole_flow",
+    "ricci_yang_mills_torus_flow",
+    "torus_kernel",
 ]
