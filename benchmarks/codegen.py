@@ -31,9 +31,9 @@ import sys
 import tempfile
 import time
 
-# On Linux numpy advises huge pages (madvise MADV_HUGEPAGE) for large arrays; this makes torch's
-# CPU allocator do the same, so no evaluator pays 4 KiB page faults that another
-# avoids.  It must be set before torch allocates anything.
+# On Linux numpy advises huge pages (madvise MADV_HUGEPAGE) for large arrays.
+# This makes torch's CPU allocator do the same, so no evaluator pays 4 KiB page
+# faults that another avoids.  It must be set before torch allocates anything.
 if "--no-huge-pages" not in sys.argv:
     os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
 

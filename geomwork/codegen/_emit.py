@@ -114,7 +114,7 @@ def _inline_numbers(replacements, reduced):
 def _hoist_power_bases(replacements, reduced, cse_symbols):
     """Give every compound base of a small integer power its own temporary.
 
-    The printer writes ``b**3`` as ``(b*torch.square(b))``, which would
+    The printer writes ``b**3`` as ``(b*_square(b))``, which would
     evaluate a compound ``b`` twice.  After this pass every such ``b`` is a
     symbol.
     """
@@ -312,6 +312,12 @@ def emit_module(
         f"COMMON_SUBEXPRESSIONS = {len(replacements)}",
         f"COMPLEX_VALUED = {complex_valued!r}",
         f"REAL_ONLY_FUNCTIONS = {real_only!r}",
+        "",
+    ]
+    text += [
+        "",
+        "def _square(value):",
+        "    return value * value",
         "",
     ]
     if printer.untranslatable:

@@ -28,7 +28,7 @@ from ._printer import MAX_PRODUCT_POWER
 logger = logging.getLogger("geomwork.codegen.kernel")
 
 # Bump when the emitted source changes for the same expressions.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 RESERVED_NAMES = {"torch", "dtype", "device", "shape", "complex"}
 
 
