@@ -40,8 +40,8 @@ AXIS_COLOURS = ("#d62728", "#2ca02c", "#1f77b4")
 """Colours of the first, second and third principal axis (red, green, blue)."""
 
 # With scale=None, the 95th percentile of the largest semi-axes spans this fraction of the median
-# nearest-neighbour distance, so typical glyphs nearly touch and a few outliers overlap.
-_AUTO_SCALE_FRACTION = 0.5
+# nearest-neighbour distance, so typical glyphs leave gaps through which inner ones and the arrows show.
+_AUTO_SCALE_FRACTION = 0.35
 _AUTO_SCALE_PERCENTILE = 95.0
 
 
@@ -189,7 +189,7 @@ def plot_gram_ellipsoids(
         PNG file to write. Its folder must exist.
     scale
         Factor :math:`s` from :math:`\\sqrt{\\lambda}` to length. None chooses it so the 95th
-        percentile of the largest semi-axes is half the median nearest-neighbour distance of ``points``.
+        percentile of the largest semi-axes is 0.35 of the median nearest-neighbour distance of ``points``.
     n_std
         Half-length of each PCA arrow in standard deviations of the points along that axis.
     density_name
@@ -273,7 +273,12 @@ def plot_gram_ellipsoids(
             entries = _add_principal_axes(plotter, centres, n_std)
             if entries:
                 plotter.add_legend(
-                    entries, bcolor="white", border=True, loc="upper right", size=(0.22, 0.05 * len(entries))
+                    entries,
+                    bcolor="white",
+                    border=True,
+                    loc="upper right",
+                    size=(0.2, 0.04 * len(entries)),
+                    face=None,
                 )
         if title:
             plotter.add_text(title, position="upper_left", font_size=12, color="black")
@@ -282,16 +287,17 @@ def plot_gram_ellipsoids(
     return finish(plotter, target, return_plotter)
 
 
+# tab10 entries other than blue, green and red, which AXIS_COLOURS uses for the principal axes.
+_ISLAND_TAB10_INDICES = (1, 4, 5, 6, 8, 9, 7)
+
+
 def _island_colours(count: int) -> list[tuple[float, float, float]]:
-    """Distinct colours for ``count`` islands: tab10 up to 10, tab20 up to 20, turbo beyond."""
+    """Distinct colours for ``count`` islands: tab10 without the axis colours up to 7, turbo beyond."""
     from matplotlib import colormaps
 
-    if count <= 10:
+    if count <= len(_ISLAND_TAB10_INDICES):
         source = colormaps["tab10"]
-        return [source(i)[:3] for i in range(count)]
-    if count <= 20:
-        source = colormaps["tab20"]
-        return [source(i)[:3] for i in range(count)]
+        return [source(index)[:3] for index in _ISLAND_TAB10_INDICES[:count]]
     source = colormaps["turbo"]
     return [source(x)[:3] for x in np.linspace(0.05, 0.95, count)]
 
@@ -390,7 +396,12 @@ def plot_island_ellipsoids(
             entries += [(str(label), tuple(colour)) for label, colour in zip(labels, colours)]
         if entries:
             plotter.add_legend(
-                entries, bcolor="white", border=True, loc="upper right", size=(0.22, 0.05 * len(entries))
+                entries,
+                bcolor="white",
+                border=True,
+                loc="upper right",
+                size=(0.2, 0.04 * len(entries)),
+                face=None,
             )
         if title:
             plotter.add_text(title, position="upper_left", font_size=12, color="black")
