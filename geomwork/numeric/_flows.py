@@ -240,8 +240,8 @@ def _crossing(t: torch.Tensor, values: torch.Tensor, target: float, quantity: st
 def find_t0(history: FlowHistory, target: float = 0.3, kind: str = "clover") -> float:
     """Return :math:`t_0`, where :math:`t^2\\langle E\\rangle` first reaches ``target`` (0.3).
 
-    Linear interpolation between the two measurements around the crossing; measure every
-    step or two for an interpolation error well below the statistical one.
+    The crossing is interpolated linearly between the two measurements around it, so the
+    interpolation error shrinks with the spacing of the measured times.
     """
     t = torch.tensor(history.t, dtype=torch.float64)
     return _crossing(t, history.t2e(kind), target, "t^2 E(t)")
@@ -250,9 +250,8 @@ def find_t0(history: FlowHistory, target: float = 0.3, kind: str = "clover") -> 
 def find_w0(history: FlowHistory, target: float = 0.3, kind: str = "clover") -> float:
     """Return :math:`w_0`, where :math:`t\\,\\frac{d}{dt}(t^2\\langle E\\rangle) = ` ``target`` at :math:`t = w_0^2`.
 
-    The derivative is the central difference between neighbouring measurements, placed at
-    their midpoint times, and the crossing is found by linear interpolation (BMW
-    collaboration, JHEP 09 (2012) 010).
+    The derivative is the difference quotient of neighbouring measurements, placed at their
+    midpoint times, and the crossing is found by linear interpolation.
     """
     t = torch.tensor(history.t, dtype=torch.float64)
     t2e = history.t2e(kind)

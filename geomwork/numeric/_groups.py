@@ -329,7 +329,7 @@ class SU3(SUN):
     For :math:`Q = -iX` Hermitian and traceless,
     :math:`e^{iQ} = f_0 + f_1 Q + f_2 Q^2` with the :math:`f_j` from
     :math:`c_0 = \\det Q` and :math:`c_1 = \\tfrac12\\mathrm{tr}\\,Q^2`
-    (Morningstar & Peardon, Phys. Rev. D 69 (2004) 054501, eqs. 29-34).
+    (Morningstar & Peardon, Phys. Rev. D 69 (2004) 054501).
     Near :math:`Q = 0` the closed form loses precision, so elements with
     :math:`c_1` below a dtype-keyed threshold use the Taylor series instead.
     """

@@ -32,8 +32,8 @@ __all__ = ["MarkovChain", "binned_mean_error", "heatbath_sweep", "overrelaxation
 
 logger = logging.getLogger("geomwork.numeric.montecarlo")
 
-# Below this alpha the Kennedy-Pendleton proposal is rejected often; a Haar proposal with
-# acceptance exp(alpha (a0 - 1)) >= exp(-2 alpha) is used there instead.
+# The Kennedy-Pendleton acceptance falls to 0 as alpha -> 0, so below this alpha a Haar
+# proposal with acceptance exp(alpha (a0 - 1)) >= exp(-2 alpha) is used instead.
 _KENNEDY_PENDLETON_MIN_ALPHA = 1.0
 
 

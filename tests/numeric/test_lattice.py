@@ -156,8 +156,8 @@ def test_unit_field_observables(name):
     assert torch.allclose(field.polyakov_loop(), torch.ones(2, 2, 2, dtype=torch.complex128))
 
 
-def constant_flux_u1(length, flux_quanta):
-    """2D U(1) field whose every plaquette equals exp(iB), B = 2 pi k / L^2."""
+def flux_angles(length, flux_quanta):
+    """Link angles (theta_0, theta_1) of a 2D U(1) field whose every plaquette angle is B = 2 pi k / L^2."""
     b = 2 * math.pi * flux_quanta / length**2
     x0 = torch.arange(length, dtype=torch.float64).reshape(-1, 1).expand(length, length)
     x1 = torch.arange(length, dtype=torch.float64).reshape(1, -1).expand(length, length)
@@ -165,6 +165,12 @@ def constant_flux_u1(length, flux_quanta):
     theta[..., 1] = b * x0
     # The last link in direction 0 closes the wrap-around flux.
     theta[length - 1, :, 0] = -b * length * x1[length - 1]
+    return theta, b
+
+
+def constant_flux_u1(length, flux_quanta):
+    """2D U(1) field whose every plaquette equals exp(iB), B = 2 pi k / L^2."""
+    theta, b = flux_angles(length, flux_quanta)
     links = torch.polar(torch.ones_like(theta), theta)[..., None, None]
     return LatticeGaugeField(links, "u1"), b
 
@@ -269,6 +275,23 @@ def test_topological_charge_odd_under_time_reflection(name):
     reflected = time_reflection(field)
     assert float(reflected.wilson_action(1.0)) == pytest.approx(float(field.wilson_action(1.0)), rel=1e-12)
     assert float(reflected.topological_charge()) == pytest.approx(-float(field.topological_charge()), abs=1e-10)
+
+
+def test_topological_charge_of_constant_u1_fluxes():
+    """Constant fluxes B1 in plane 01 and B2 in plane 23: the clover G is i sin B, so Q = V sin B1 sin B2 / (4 pi^2).
+
+    This tends to k1 k2 as B -> 0, and is positive for the self-dual choice B1 = B2.
+    """
+    length = 4
+    theta01, b1 = flux_angles(length, 1)
+    theta23, b2 = flux_angles(length, 2)
+    theta = torch.zeros(length, length, length, length, 4, dtype=torch.float64)
+    theta[..., 0:2] = theta01[:, :, None, None, :]
+    theta[..., 2:4] = theta23[None, None, :, :, :]
+    field = LatticeGaugeField(torch.polar(torch.ones_like(theta), theta)[..., None, None], "u1")
+    expected = length**4 * math.sin(b1) * math.sin(b2) / (4 * math.pi**2)
+    assert float(field.topological_charge()) == pytest.approx(expected, rel=1e-12)
+    assert expected == pytest.approx(2.0, rel=0.25)
 
 
 def test_topological_charge_needs_four_dimensions():
