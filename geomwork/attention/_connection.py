@@ -35,6 +35,7 @@ __all__ = [
     "EnsembleGraph",
     "build_connection",
     "complete_graph",
+    "gram_distances",
     "knn_graph",
     "orthogonality_tolerance",
     "procrustes_residuals",
@@ -177,11 +178,15 @@ def complete_graph(n: int, names: Sequence[str] = ()) -> EnsembleGraph:
     return EnsembleGraph(n, torch.stack([rows, cols], dim=1), tuple(names))
 
 
-def knn_graph(distance: torch.Tensor | np.ndarray, k: int, names: Sequence[str] = ()) -> EnsembleGraph:
+def knn_graph(
+    distance: torch.Tensor | np.ndarray, k: int, names: Sequence[str] = (), *, connect: bool = False
+) -> EnsembleGraph:
     """Return the symmetrised k-nearest-neighbour graph of a distance matrix.
 
     Edge ``(i, j)`` is present when ``j`` is among the ``k`` nearest networks of ``i`` or the
-    reverse.  Raises ValueError when ``k`` is out of range or the graph is disconnected.
+    reverse.  With ``connect=True`` the edges of a minimum spanning tree of ``distance`` are
+    added, which joins separate islands by their closest pairs.  Raises ValueError when ``k``
+    is out of range or the graph is disconnected.
     """
     distance = np.asarray(distance, dtype=np.float64)
     n = distance.shape[0]
@@ -194,6 +199,12 @@ def knn_graph(distance: torch.Tensor | np.ndarray, k: int, names: Sequence[str] 
     neighbours = np.argsort(masked, axis=1, kind="stable")[:, :k]
     rows = np.repeat(np.arange(n), k)
     edges = np.column_stack([rows, neighbours.ravel()])
+    if connect:
+        # Zero distances would be dropped from the sparse tree, so shift them above zero.
+        positive = distance - distance.min() + 1e-12
+        np.fill_diagonal(positive, 0)
+        tree = scipy.sparse.csgraph.minimum_spanning_tree(positive).tocoo()
+        edges = np.concatenate([edges, np.column_stack([tree.row, tree.col])])
     return EnsembleGraph(n, torch.as_tensor(edges), tuple(names))
 
 
@@ -219,6 +230,27 @@ def procrustes_residuals(reduced: torch.Tensor, *, chunk: int = 64) -> torch.Ten
     residuals = residuals.clamp(0, 1)
     residuals.fill_diagonal_(0)
     return 0.5 * (residuals + residuals.T)
+
+
+def gram_distances(
+    reduced: torch.Tensor, *, sketch: int = 128, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Return sketched distances :math:`\\|(G_i - G_j)\\Omega\\|_F` between Gram matrices, shape ``(n, n)``.
+
+    :math:`G_i = A_i A_i^T` (``m x m``) is unchanged by :math:`A_i \\mapsto A_i h^T` for any
+    :math:`h \\in O(d)`, so this is a gauge-invariant distance between networks.
+    :math:`\\Omega` is an ``(m, sketch)`` Gaussian matrix scaled by ``1/sqrt(sketch)``, so the
+    sketched distance estimates :math:`\\|G_i - G_j\\|_F` (Johnson–Lindenstrauss).  It costs
+    :math:`O(n m d s + n^2 m s)` instead of the all-pairs Procrustes problems of
+    :func:`procrustes_residuals`, which suits the k-nearest-neighbour graph of large ensembles.
+    """
+    n, m, _ = reduced.shape
+    generator = torch.Generator().manual_seed(0) if generator is None else generator
+    omega = torch.randn(m, sketch, generator=generator, dtype=torch.float64).to(reduced.dtype) / sketch**0.5
+    sketches = (reduced @ (reduced.transpose(1, 2) @ omega)).reshape(n, -1)
+    distances = torch.cdist(sketches, sketches)
+    distances.fill_diagonal_(0)
+    return 0.5 * (distances + distances.T)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import torch
 
 from ._activity import ActivityInput, reduce_activity
 from ._axes import IslandEllipsoid, island_ellipsoids
-from ._connection import Connection, build_connection, complete_graph, knn_graph, procrustes_residuals
+from ._connection import Connection, build_connection, complete_graph, gram_distances, knn_graph
 from ._islands import Islands, edge_inconsistency, find_islands, island_affinity
 from ._synchronise import SynchronisationResult, flat_connection, synchronise
 
@@ -113,7 +113,9 @@ def analyse_ensemble(
     d : int
         Reduced dimension, the rank of the structure group O(d).
     graph : {"complete", "knn"}
-        Ensemble graph; ``"knn"`` links each network to its ``k`` nearest by Procrustes residual.
+        Ensemble graph; ``"knn"`` links each network to its ``k`` nearest by the sketched Gram
+        distance (:func:`~geomwork.attention.gram_distances`) and adds a minimum spanning tree
+        so that the graph is connected.
     k : int
     n_islands : int, optional
         Fixed number of islands (default: eigengap).
@@ -143,7 +145,7 @@ def analyse_ensemble(
     if graph == "complete":
         ensemble_graph = complete_graph(len(names), names)
     elif graph == "knn":
-        ensemble_graph = knn_graph(procrustes_residuals(reduced), k, names)
+        ensemble_graph = knn_graph(gram_distances(reduced), k, names, connect=True)
     else:
         raise ValueError(f"graph = {graph!r} is not known; use 'complete' or 'knn'")
     connection = build_connection(reduced, ensemble_graph)

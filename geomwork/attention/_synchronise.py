@@ -202,6 +202,7 @@ def refine_gauges(
     weights: torch.Tensor | None = None,
     max_steps: int = 200,
     tolerance: float | None = None,
+    relative_decrease: float = 1e-7,
     callback: Callable[[int, float], None] | None = None,
 ) -> tuple[torch.Tensor, list[float]]:
     """Refine gauges by Riemannian gradient descent of the fidelity on :math:`O(d)^n`.
@@ -222,6 +223,8 @@ def refine_gauges(
     tolerance : float, optional
         Stop when the Riemannian gradient norm falls below this, relative to the total weight;
         defaults to ``sqrt(eps)`` of the dtype.
+    relative_decrease : float
+        Also stop when a step lowers the fidelity by less than this fraction of its value.
     callback : callable, optional
         Called as ``callback(step, fidelity)`` after each step.
 
@@ -259,6 +262,8 @@ def refine_gauges(
         step_length *= 2.0
         if callback is not None:
             callback(step, value)
+        if history[-2] - value <= relative_decrease * history[-2]:
+            break
     logger.info("Riemannian refinement: %d steps, fidelity %.6g -> %.6g", len(history) - 1, history[0], history[-1])
     return fix_reflection(gauges), history
 
