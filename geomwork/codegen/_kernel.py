@@ -396,7 +396,8 @@ class Kernel:
         As in :func:`plan_kernel`.
     compile : bool
         Wrap the generated function in :func:`torch.compile`.  Off, with a
-        logged reason, when no C++ compiler is found.
+        logged reason, when no C++ compiler is found or when compilation
+        fails at a call (that call then runs eagerly).
     plan : KernelPlan, optional
         Build from an existing plan instead; then ``expressions`` etc. are
         ignored (use :meth:`from_plan`).
@@ -466,6 +467,18 @@ class Kernel:
     def __call__(self, *args, **kwargs):
         arguments = self._bind(args, kwargs)
         self._check_arguments(arguments)
+        if self.compiled:
+            try:
+                return self._call(**arguments)
+            except torch._dynamo.exc.BackendCompilerFailed as error:
+                # torch.compile compiles lazily, so a compiler that exists but
+                # cannot build (missing headers, for example) fails at a call.
+                logger.warning(
+                    "torch.compile failed for kernel %r (%s); the kernel runs eagerly from "
+                    "now on", self.plan.name, error,
+                )
+                self._call = self.function
+                self.compiled = False
         return self._call(**arguments)
 
     def _bind(self, args, kwargs) -> dict:

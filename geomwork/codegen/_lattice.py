@@ -212,9 +212,10 @@ class LatticeKernels:
     Notes
     -----
     Eager kernels launch one torch operation per term, so on CPU they are
-    slower than batched complex matmul.  With ``compile=True`` the SU(2)
-    product beat complex matmul in ``benchmarks/codegen.py`` and the SU(3)
-    product was about even (one CPU thread, torch 2.13).
+    slower than batched complex matmul.  With ``compile=True`` the SU(2) and
+    SU(3) products were faster than complex matmul in most runs of
+    ``benchmarks/codegen.py`` (one CPU thread, torch 2.13), but the SU(3)
+    product was slower in one run on a heavily loaded machine.
 
     Examples
     --------

@@ -159,6 +159,22 @@ def test_compile_off_without_compiler(monkeypatch, caplog):
     assert kernel(torch.tensor([3.0], dtype=torch.float64)).item() == 9.0
 
 
+def test_compile_failure_falls_back_to_eager(caplog):
+    kernel = Kernel(x * x, inputs=[x])
+    kernel.compiled = True
+
+    def failing(**arguments):
+        raise torch._dynamo.exc.BackendCompilerFailed(failing, RuntimeError("Python.h missing"), None)
+
+    kernel._call = failing
+    with caplog.at_level(logging.WARNING, logger="geomwork.codegen"):
+        result = kernel(torch.tensor([3.0], dtype=torch.float64))
+
+    assert result.item() == 9.0
+    assert not kernel.compiled
+    assert "torch.compile failed for kernel 'kernel'" in caplog.text
+
+
 def _compiler_works() -> bool:
     compiler = find_cxx_compiler()
     if compiler is None:
