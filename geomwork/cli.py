@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -112,6 +113,53 @@ def derive_gauge(
                 f"{expected}; drop --group or pass --group {field.algebra.name.replace('(', '').replace(')', '')}",
                 param_hint="--group")
     typer.echo(gauge_report(field, latex=latex))
+
+
+@app.command("codegen")
+def codegen(
+    connection: str = typer.Option(..., "--connection", "-c",
+                                   help="Catalogue gauge field: bpst, thooft, dirac or wu-yang."),
+    quantity: str = typer.Option("action-density", "--quantity", "-q",
+                                 help="potential, field-strength, action-density or "
+                                      "instanton-density."),
+    output: Path = typer.Option(..., "--output", "-o",
+                                help="Path of the Python module to write (e.g. kernels.py)."),
+    default: list[str] = typer.Option([], "--default", "-d",
+                                      help="Default value of a kernel parameter, NAME=NUMBER "
+                                           "(repeatable), e.g. rho=1.0."),
+) -> None:
+    """Write a standalone torch module that evaluates a gauge-field quantity on batches of points."""
+    from .codegen import FIELD_QUANTITIES, connection_kernel
+    from .symbolic import gauge_field
+
+    if quantity not in FIELD_QUANTITIES:
+        raise typer.BadParameter(f"unknown quantity {quantity!r}; choose one of "
+                                 f"{', '.join(FIELD_QUANTITIES)}", param_hint="--quantity")
+    defaults = {}
+    for name, value in _parse_parameters(default).items():
+        try:
+            defaults[name] = float(value)
+        except ValueError:
+            raise typer.BadParameter(f"default of {name} must be a number, got {value!r}",
+                                     param_hint="--default") from None
+    try:
+        field = gauge_field(connection)
+    except KeyError as error:
+        raise typer.BadParameter(error.args[0], param_hint="--connection") from None
+    try:
+        kernel = connection_kernel(field, quantity, defaults=defaults, use_cache=False)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--default") from None
+    if not output.parent.exists():
+        raise typer.BadParameter(f"folder {output.parent} does not exist; create it first",
+                                 param_hint="--output")
+    temporary = output.with_name(f".{output.name}.tmp")
+    temporary.write_text(kernel.source, encoding="utf-8")
+    temporary.replace(output)
+    parameters = ", ".join(kernel.plan.parameters) or "none"
+    typer.echo(f"wrote {output}: function {kernel.plan.name}(x, *, {parameters}) with x of shape "
+               f"(..., {field.chart.dim}) in the coordinates "
+               f"{', '.join(str(c) for c in field.chart.coordinates)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

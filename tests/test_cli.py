@@ -82,3 +82,33 @@ def test_derive_gauge_unknown_connection():
     result = runner.invoke(app, ["derive", "gauge", "-c", "skyrmion"])
     assert result.exit_code == 2
     assert "unknown catalogue gauge field 'skyrmion'" in result.output
+
+
+def test_codegen_writes_standalone_module(tmp_path):
+    import subprocess
+    import sys
+
+    output = tmp_path / "kernels.py"
+    result = runner.invoke(app, ["codegen", "--connection", "bpst", "--quantity", "action-density",
+                                 "-o", str(output), "--default", "rho=1.0"])
+    assert result.exit_code == 0, result.output
+    assert "function action_density(x, *, rho)" in result.output
+    script = ("import sys; sys.modules['sympy'] = None; sys.path.insert(0, sys.argv[1]); "
+              "import torch, kernels; "
+              "print(float(kernels.action_density(torch.zeros(1, 4, dtype=torch.float64))[0]))")
+    run = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
+                         text=True, check=True)
+    assert run.stdout.strip() == "48.0"
+
+
+def test_codegen_unknown_quantity(tmp_path):
+    result = runner.invoke(app, ["codegen", "-c", "bpst", "-q", "energy", "-o", str(tmp_path / "k.py")])
+    assert result.exit_code == 2
+    assert "unknown quantity 'energy'" in result.output
+    assert not (tmp_path / "k.py").exists()
+
+
+def test_codegen_non_numeric_default(tmp_path):
+    result = runner.invoke(app, ["codegen", "-c", "bpst", "-o", str(tmp_path / "k.py"), "-d", "rho=big"])
+    assert result.exit_code == 2
+    assert "default of rho must be a number, got 'big'" in result.output

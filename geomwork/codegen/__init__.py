@@ -9,6 +9,7 @@ On top of that sit the Yang–Mills jet kernels with a periodic grid action
 """
 
 from ._cache import CACHE_ENVIRONMENT_VARIABLE, KernelCache, KernelCacheWarning, default_cache_dir
+from ._fields import FIELD_QUANTITIES, connection_expressions, connection_kernel, connection_kernels
 from ._jet import (
     GridYangMillsAction,
     as_structure_constants,
@@ -32,6 +33,10 @@ from ._kernel import Kernel, KernelPlan, find_cxx_compiler, plan_kernel
 from ._printer import FUNCTION_TABLE, KernelPrinter, TorchFunction, UntranslatableExpressionError
 
 __all__ = [
+    "FIELD_QUANTITIES",
+    "connection_expressions",
+    "connection_kernel",
+    "connection_kernels",
     "CACHE_ENVIRONMENT_VARIABLE",
     "FUNCTION_TABLE",
     "GridYangMillsAction",
