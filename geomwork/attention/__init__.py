@@ -1,12 +1,18 @@
 """Moduli attention: an ensemble of networks treated as an O(d) gauge field over a graph.
 
-Pipeline: hidden activity on a shared probe set is centred and reduced to ``d`` dimensions
-(:func:`reduce_activity`); orthogonal Procrustes gives a transport map in O(d) on every edge of
-the ensemble graph (:func:`build_connection`); triangle holonomy measures curvature and the
-Yang–Mills energy (:class:`Connection`); O(d) synchronisation finds the nearest flat connection
-(:func:`synchronise`); curvature-reweighted clustering finds islands of agreement
-(:func:`find_islands`); :class:`GaugeConsensusAttention` and :func:`moduli_attention` read the
-ensemble out; :func:`island_ellipsoids` and :func:`compare_axes` give principal axes.
+Pipeline, one step per line:
+
+1. :func:`reduce_activity` centres hidden activity on a shared probe set and reduces it to ``d``
+   dimensions.
+2. :func:`build_connection` puts an orthogonal Procrustes map in O(d) on every edge of the
+   ensemble graph.
+3. :class:`Connection` measures curvature by triangle holonomy and the Yang–Mills energy.
+4. :func:`synchronise` finds the nearest flat connection by O(d) synchronisation.
+5. :func:`find_islands` clusters curvature-reweighted edges into islands of agreement.
+6. :class:`GaugeConsensusAttention` and :func:`moduli_attention` read the ensemble out.
+7. :func:`island_ellipsoids` and :func:`compare_axes` give principal axes.
+
+:func:`analyse_ensemble` runs steps 1 to 5 and 7 in one call.
 """
 
 from ._activity import linear_cka, procrustes_map, reduce_activity, validate_activity

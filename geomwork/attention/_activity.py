@@ -129,7 +129,7 @@ def reduce_activity(
 
     Each matrix :math:`X_i` (``(m, width_i)``) is centred over probes,
     :math:`\\bar X_i = X_i - \\mathbf{1}\\mu_i^T`, and replaced by its PCA scores
-    :math:`A_i = \\bar X_i V_i` where :math:`V_i` holds the top ``d`` right singular vectors.
+    :math:`A_i = \\bar X_i V_i` where the columns of :math:`V_i` are the top ``d`` right singular vectors.
     The scores of different networks live in unrelated bases of :math:`\\mathbb{R}^d`, which is
     the gauge freedom that synchronisation removes.
 

@@ -324,7 +324,7 @@ class Connection:
     def dense_maps(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Return ``(maps, weights)`` as ``(n, n, d, d)`` and ``(n, n)`` with :math:`O_{ji} = O_{ij}^T`.
 
-        Missing edges have zero weight and a zero map; the diagonal holds the identity with
+        Missing edges have zero weight and a zero map; the diagonal is the identity with
         zero weight.
         """
         n, d = self.n, self.d

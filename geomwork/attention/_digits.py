@@ -2,7 +2,7 @@
 
 ``sklearn.datasets.load_digits`` ships with scikit-learn (1797 8x8 images, 10 classes), so
 nothing is downloaded.  Networks differ in seed, hidden width and the subset of classes they
-were trained on; all of them are run on one shared probe set held out from training.
+were trained on.  All of them run on one shared probe set held out from training.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Islands of agreement: clusters of networks whose connection is nearly flat.
 
-An edge inside an island lies on many triangles whose holonomy is close to the identity; an
+An edge inside an island lies on many triangles whose holonomy is close to the identity.  An
 outlier edge or an edge between islands lies on few.  The per-edge inconsistency is therefore a
 low quantile of the curvature :math:`\\|H - I\\|_F` over the triangles through the edge.  Edge
 affinities :math:`a_{ij} = w_{ij} \\exp(-\\kappa_{ij}^2 / \\tau^2)` (Procrustes weight times a

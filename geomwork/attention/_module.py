@@ -6,8 +6,8 @@ Features are ``(batch, n, channels, d)``: ``x[b, i, c]`` is a vector in network 
 A local gauge transformation acts as :math:`x_i \\mapsto h_i x_i` and
 :math:`O_{ij} \\mapsto h_i O_{ij} h_j^T`.  Scores :math:`\\langle q_i, O_{ij} k_j\\rangle` are
 invariant, and values :math:`O_{ij} v_j` transform like :math:`x_i`, so the output satisfies
-:math:`f(h x, h O h^T)_i = h_i f(x, O)_i`.  Learned maps mix channels only; a learned map on the
-fibre index would commute with every :math:`h_i` only if it were a multiple of the identity.
+:math:`f(h x, h O h^T)_i = h_i f(x, O)_i`.  Learned maps mix channels only, because a learned map on
+the fibre index commutes with every :math:`h_i` only if it is a multiple of the identity.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
+import scipy.sparse.csgraph
 import torch
 
 from ._activity import ActivityInput, reduce_activity
@@ -45,6 +46,20 @@ class ModuliAnalysis:
     ellipsoids: list[IslandEllipsoid]
 
 
+def _connected_parts(connection: Connection, labels: np.ndarray) -> list[np.ndarray]:
+    # Split every island into the connected components of its induced subgraph, since a sparse
+    # graph can leave an island in pieces that no edge relates.
+    adjacency = connection.graph.adjacency()
+    parts = []
+    for island in np.unique(labels):
+        members = np.flatnonzero(labels == island)
+        count, components = scipy.sparse.csgraph.connected_components(
+            adjacency[np.ix_(members, members)], directed=False
+        )
+        parts.extend(members[components == component] for component in range(count))
+    return parts
+
+
 def synchronise_islands(
     connection: Connection,
     labels: np.ndarray,
@@ -55,7 +70,9 @@ def synchronise_islands(
     """Synchronise each island separately and return the gauges of all networks.
 
     Islands are flat up to one global O(d) factor each, so the maps :math:`g_i g_j^T` of the
-    result are meaningful only for ``i`` and ``j`` in the same island.  An island of one network
+    result are meaningful only for ``i`` and ``j`` in the same island.  An island whose induced
+    subgraph is disconnected is synchronised per connected component, and maps between its
+    components are meaningless too.  An island of one network
     gets the identity; one of two gets :math:`g_a = O_{ab}`, :math:`g_b = I`.  The reported
     energy is that of ``connection`` restricted to the islands' edges, summed.
     """
@@ -66,8 +83,7 @@ def synchronise_islands(
     gauges = torch.eye(connection.d, dtype=connection.dtype).repeat(connection.n, 1, 1)
     history: list[float] = []
     energy = 0.0
-    for island in np.unique(labels):
-        members = np.flatnonzero(labels == island)
+    for members in _connected_parts(connection, labels):
         if members.size == 2:
             a, b = members
             if connection.graph.edge_index()[a, b] >= 0:
@@ -113,9 +129,9 @@ def analyse_ensemble(
     d : int
         Reduced dimension, the rank of the structure group O(d).
     graph : {"complete", "knn"}
-        Ensemble graph; ``"knn"`` links each network to its ``k`` nearest by the sketched Gram
-        distance (:func:`~geomwork.attention.gram_distances`) and adds a minimum spanning tree
-        so that the graph is connected.
+        Ensemble graph.  ``"knn"`` links each network to its ``k`` nearest by the sketched Gram
+        distance (:func:`~geomwork.attention.gram_distances`).  It also adds a minimum spanning
+        tree, so the graph is connected.
     k : int
     n_islands : int, optional
         Fixed number of islands (default: eigengap).

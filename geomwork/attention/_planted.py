@@ -1,4 +1,4 @@
-"""Synthetic ensembles with known answers: planted islands, rotations, noise and outlier edges."""
+"""Synthetic ensembles with known ground truth: planted islands, rotations, noise and outlier edges."""
 
 from __future__ import annotations
 

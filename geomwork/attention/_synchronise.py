@@ -21,8 +21,8 @@ Solver
    the bottom of the graph connection Laplacian :math:`D - W`.  Each ``d x d`` block is projected
    onto O(d) by its polar factor.
 2. The solution is determined up to one global right factor :math:`Q \\in O(d)`.  The reflection is
-   fixed once for the whole solution (most gauges get det +1); fixing determinants block by block
-   changes the relative maps :math:`g_i g_j^T` and is wrong.
+   fixed once for the whole solution, so that most gauges get det +1.  Fixing determinants block
+   by block would change the relative maps :math:`g_i g_j^T`.
 3. Riemannian gradient ascent of :math:`\\sum w_{ij}\\mathrm{tr}(g_i^T O_{ij} g_j)` on
    :math:`O(d)^n` with the polar retraction and Armijo backtracking.
 """

@@ -7,6 +7,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from geomwork.attention import (
     Connection,
+    EnsembleGraph,
     build_connection,
     complete_graph,
     corrupt_connection,
@@ -14,6 +15,7 @@ from geomwork.attention import (
     find_islands,
     planted_ensemble,
     random_orthogonal,
+    synchronise_islands,
 )
 
 
@@ -118,3 +120,18 @@ def test_bad_quantile_rejected():
     _, connection = planted_connection(n=6, islands=2, seed=12)
     with pytest.raises(ValueError, match="quantile = 1.5 must lie in"):
         edge_inconsistency(connection, quantile=1.5)
+
+
+def test_synchronise_islands_splits_disconnected_island():
+    planted = planted_ensemble(8, 3, 1, noise=0.0, generator=generator(13))
+    connection = build_connection(planted.activity, complete_graph(8))
+    labels = np.zeros(8, dtype=int)
+    # Drop every edge between {0..3} and {4..7}; a bridge 3-7 keeps the whole graph connected.
+    edges = connection.graph.edges.numpy()
+    keep = (edges < 4).all(axis=1) | (edges >= 4).all(axis=1) | ((edges[:, 0] == 3) & (edges[:, 1] == 7))
+    graph = EnsembleGraph(8, connection.graph.edges[torch.as_tensor(keep)])
+    sparse = Connection(graph, connection.maps[torch.as_tensor(keep)], connection.weights[torch.as_tensor(keep)])
+    labels[[3, 7]] = 1
+    result = synchronise_islands(sparse, labels)
+    for i, j in [(0, 1), (0, 2), (4, 6), (5, 6), (3, 7)]:
+        assert (result.gauges[i] @ result.gauges[j].T - planted.true_map(i, j)).abs().max() < 1e-9
