@@ -41,32 +41,34 @@ import numpy  # noqa: E402
 import sympy  # noqa: E402
 import torch  # noqa: E402
 
-from geomwork.codegen import Kernel, LatticeKernels, from_matrix  # noqa: E402
+from geomwork.codegen import Kernel, LatticeKernels, connection_expressions, from_matrix  # noqa: E402
+from geomwork.symbolic import bpst, thooft_eta  # noqa: E402
 
-COORDINATES = sympy.symbols("x0:4", real=True)
+INSTANTON = bpst()
+COORDINATES = INSTANTON.chart.coordinates
 RHO = sympy.Symbol("rho", positive=True)
 PAIRS = list(itertools.combinations(range(4), 2))
 
 
-def thooft_eta(a: int, mu: int, nu: int) -> int:
-    """'t Hooft symbol eta^a_mu_nu with 0-based indices; direction 3 is x_4."""
-    if mu < 3 and nu < 3:
-        return int(sympy.LeviCivita(a, mu, nu))
-    if nu == 3 and mu < 3:
-        return int(a == mu)
-    if mu == 3 and nu < 3:
-        return -int(a == nu)
-    return 0
-
-
 def bpst_expressions():
-    """Return the action density and the (3, 6) array of field-strength components."""
-    radius_squared = sum(x**2 for x in COORDINATES) + RHO**2
-    density = 48 * RHO**4 / radius_squared**4
+    """Return the action density and the (3, 6) field-strength components, derived exactly.
+
+    Both come from geomwork's symbolic BPST connection, factored; the script
+    checks them against the closed forms 48 rho^4/(x^2 + rho^2)^4 and
+    -4 eta^a_mu_nu rho^2/(x^2 + rho^2)^2.
+    """
+    density = connection_expressions(INSTANTON, "action-density")
     strength = sympy.Array([
-        [-4 * thooft_eta(a, mu, nu) * RHO**2 / radius_squared**2 for mu, nu in PAIRS]
+        [INSTANTON.field_strength_component(a, mu, nu).factor() for mu, nu in PAIRS]
         for a in range(3)
     ])
+    radius_squared = sum(x**2 for x in COORDINATES) + RHO**2
+    if sympy.cancel(density - 48 * RHO**4 / radius_squared**4) != 0:
+        raise RuntimeError(f"derived BPST density {density} is not 48 rho^4/(x^2 + rho^2)^4")
+    for a, (mu, nu) in itertools.product(range(3), PAIRS):
+        expected = -4 * thooft_eta(a, mu, nu) * RHO**2 / radius_squared**2
+        if sympy.cancel(strength[a, PAIRS.index((mu, nu))] - expected) != 0:
+            raise RuntimeError(f"derived F^{a + 1}_{mu + 1}{nu + 1} differs from the closed form")
     return density, strength
 
 
