@@ -7,7 +7,8 @@ Pipeline, one step per line:
 2. :func:`build_connection` puts an orthogonal Procrustes map in O(d) on every edge of the
    ensemble graph.
 3. :class:`Connection` measures curvature by triangle holonomy and the Yang–Mills energy.
-4. :func:`synchronise` finds the nearest flat connection by O(d) synchronisation.
+4. :func:`synchronise` finds the nearest flat connection by O(d) synchronisation, the limit of
+   :func:`relax_connection` (fidelity plus Yang–Mills energy) at infinite coupling.
 5. :func:`find_islands` clusters curvature-reweighted edges into islands of agreement.
 6. :class:`GaugeConsensusAttention` and :func:`moduli_attention` read the ensemble out.
 7. :func:`island_ellipsoids` and :func:`compare_axes` give principal axes.
@@ -42,6 +43,7 @@ from ._digits import DigitEnsemble, train_digit_ensemble
 from ._islands import Islands, edge_inconsistency, find_islands, island_affinity
 from ._module import GaugeConsensusAttention, ModuliReadout, moduli_attention, network_consistency
 from ._pipeline import ModuliAnalysis, analyse_ensemble, synchronise_islands
+from ._relaxation import relax_connection
 from ._planted import PlantedEnsemble, corrupt_connection, planted_ensemble, spiked_synchronisation_model
 from ._synchronise import (
     SynchronisationResult,
@@ -96,6 +98,7 @@ __all__: list[str] = [
     "random_orthogonal",
     "reduce_activity",
     "refine_gauges",
+    "relax_connection",
     "spectral_synchronisation",
     "spiked_synchronisation_model",
     "synchronisation_fidelity",
