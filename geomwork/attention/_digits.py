@@ -7,9 +7,10 @@ were trained on.  All of them run on one shared probe set held out from training
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -126,22 +127,38 @@ def train_digit_ensemble(
     train_inputs, train_labels = inputs[~probe_mask], labels[~probe_mask]
     probe_inputs, probe_labels = inputs[probe_mask], labels[probe_mask]
 
-    previous_threads = torch.get_num_threads()
+    with _torch_threads(num_threads):
+        return _train_all(
+            n_networks, widths, classes_per_network, epochs, seed, dtype, rng, callback,
+            (train_inputs, train_labels), (probe_inputs, probe_labels),
+        )
+
+
+@contextlib.contextmanager
+def _torch_threads(num_threads: int | None) -> Iterator[None]:
+    previous = torch.get_num_threads()
     if num_threads is not None:
         torch.set_num_threads(num_threads)
     try:
-        return _train_all(
-            n_networks, widths, classes_per_network, epochs, seed, dtype, rng, callback,
-            train_inputs, train_labels, probe_inputs, probe_labels,
-        )
+        yield
     finally:
-        torch.set_num_threads(previous_threads)
+        torch.set_num_threads(previous)
 
 
 def _train_all(
-    n_networks, widths, classes_per_network, epochs, seed, dtype, rng, callback,
-    train_inputs, train_labels, probe_inputs, probe_labels,
+    n_networks: int,
+    widths: Sequence[int],
+    classes_per_network: int,
+    epochs: int,
+    seed: int,
+    dtype: torch.dtype,
+    rng: np.random.Generator,
+    callback: Callable[[int, int], None] | None,
+    train: tuple[torch.Tensor, torch.Tensor],
+    probe: tuple[torch.Tensor, torch.Tensor],
 ) -> DigitEnsemble:
+    train_inputs, train_labels = train
+    probe_inputs, probe_labels = probe
     names, networks, subsets, hidden, probabilities, accuracies = [], [], [], {}, [], []
     for index in range(n_networks):
         width = widths[index % len(widths)]

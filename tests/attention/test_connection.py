@@ -4,6 +4,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import scipy.linalg
 import torch
 
@@ -163,3 +165,13 @@ def test_random_orthogonal_is_haar_on_average():
     special = random_orthogonal((50,), 3, generator=generator(19), special=True)
     assert torch.allclose(torch.linalg.det(special), torch.ones(50, dtype=torch.float64))
     assert np.allclose(scipy.linalg.det(samples[0].numpy()) ** 2, 1.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(3, 7), d=st.integers(1, 5), seed=st.integers(0, 2**31 - 1))
+def test_energy_gauge_invariant_for_any_size(n, d, seed):
+    graph = complete_graph(n)
+    maps = random_orthogonal((graph.n_edges,), d, generator=generator(seed))
+    connection = Connection(graph, maps, torch.ones(graph.n_edges, dtype=torch.float64))
+    assert_gauge_invariant(lambda c: c.yang_mills_energy(), connection, generator=generator(seed + 1))
+    assert float(connection.curvature().max()) <= 4 * d + 1e-9
