@@ -130,20 +130,51 @@ def _oriented(connection: Connection, index: np.ndarray, source: np.ndarray, tar
 
 
 def island_affinity(
-    connection: Connection, inconsistency: torch.Tensor, *, scale: float | None = None
+    connection: Connection,
+    inconsistency: torch.Tensor,
+    *,
+    scale: float | None = None,
+    impute: bool = False,
 ) -> np.ndarray:
-    """Return the ``(n, n)`` affinity :math:`w_{ij}\\exp(-\\kappa_{ij}^2/\\tau^2)`, zero off the graph.
+    """Return the ``(n, n)`` curvature-reweighted edge affinity, zero off the graph.
 
-    ``scale`` is :math:`\\tau`; by default the median inconsistency (or 1 if that is 0).
+    Each edge gets the reliability :math:`f_{ij} = \\exp(-\\kappa_{ij}^2/\\tau^2)` from its
+    inconsistency :math:`\\kappa_{ij}` and the affinity :math:`a_{ij} = f_{ij} w_{ij}`.
+
+    ``scale`` is :math:`\\tau`.  By default it is three times the median inconsistency (1 if
+    that is 0), so the factor stays near 1 for edges with ordinary noise and only removes edges
+    far above the median, such as outliers with random maps.
+
+    With ``impute=True`` an unreliable edge is not dropped but moved towards a neutral value:
+    :math:`a_{ij} = f_{ij} w_{ij} + (1 - f_{ij})\\,\\tfrac12(\\mu_i + \\mu_j)`, where
+    :math:`\\mu_i` is the reliability-weighted mean weight of the edges at ``i``.  Dropping many
+    edges scatters the degrees, which on planted ensembles with overlapping islands and 30%
+    outlier edges made spectral clustering fail where imputation does not.  Use the plain
+    affinity as synchronisation weights, because an imputed weight would still trust a
+    corrupted map.
     """
     if scale is None:
         median = float(inconsistency.median())
-        scale = median if median > 0 else 1.0
-    values = connection.weights * torch.exp(-(inconsistency / scale).square())
+        scale = 3 * median if median > 0 else 1.0
+    reliability = torch.exp(-(inconsistency / scale).square()).numpy()
+    weights = connection.weights.numpy()
+    values = reliability * weights
+
+    if impute:
+        edges = connection.graph.edges.numpy()
+        trusted = np.zeros(connection.n)
+        total = np.zeros(connection.n)
+        for column in (0, 1):
+            np.add.at(trusted, edges[:, column], values)
+            np.add.at(total, edges[:, column], reliability)
+        node_mean = trusted / np.where(total > 0, total, 1.0)
+        neutral = 0.5 * (node_mean[edges[:, 0]] + node_mean[edges[:, 1]])
+        values = values + (1 - reliability) * neutral
+
     affinity = np.zeros((connection.n, connection.n))
     edges = connection.graph.edges.numpy()
-    affinity[edges[:, 0], edges[:, 1]] = values.numpy()
-    affinity[edges[:, 1], edges[:, 0]] = values.numpy()
+    affinity[edges[:, 0], edges[:, 1]] = values
+    affinity[edges[:, 1], edges[:, 0]] = values
     return affinity
 
 
@@ -156,7 +187,8 @@ class Islands:
     labels : np.ndarray
         ``(n,)`` island of each network, numbered ``0 .. k-1`` by decreasing size.
     affinity : np.ndarray
-        ``(n, n)`` curvature-reweighted edge affinity.
+        ``(n, n)`` curvature-reweighted edge affinity with unreliable edges imputed
+        (:func:`island_affinity` with ``impute=True``).
     inconsistency : torch.Tensor
         ``(E,)`` per-edge inconsistency.
     merge_tree : np.ndarray
@@ -235,7 +267,7 @@ def find_islands(
         raise ValueError(f"method = {method!r} is not known; use 'spectral' or 'agglomerative'")
     if inconsistency is None:
         inconsistency = edge_inconsistency(connection, quantile=quantile)
-    affinity = island_affinity(connection, inconsistency, scale=scale)
+    affinity = island_affinity(connection, inconsistency, scale=scale, impute=True)
     if n_islands is None:
         n_islands = _count_by_eigengap(affinity, min(max_islands, connection.n - 1))
     if not 1 <= n_islands <= connection.n:

@@ -58,6 +58,7 @@ def planted_ensemble(
     noise: float = 0.05,
     width: int | None = None,
     decay: float = 0.8,
+    shared: float = 0.0,
     special: bool = False,
     generator: torch.Generator | None = None,
     dtype: torch.dtype = torch.float64,
@@ -76,6 +77,11 @@ def planted_ensemble(
     decay : float
         Planted variances are :math:`\\lambda_l = \\mathrm{decay}^l`, ``l = 0 .. d-1``, all
         distinct so the principal axes are well defined.
+    shared : float
+        Correlation :math:`\\rho \\in [0, 1]` between the islands' standardised probe scores,
+        :math:`S_a = \\sqrt{\\rho}\\,S_0 + \\sqrt{1-\\rho}\\,S_a'`.  At 0 the islands are
+        unrelated; at 1 every island is an orthogonal image of the others and no method can
+        tell them apart.
     special : bool
         Draw the rotations from SO(d) instead of O(d).
     generator : torch.Generator, optional
@@ -90,7 +96,11 @@ def planted_ensemble(
 
     variances = decay ** torch.arange(d, dtype=torch.float64)
     axes = random_orthogonal((n_islands,), d, generator=generator)
-    standard = torch.randn(n_islands, n_probes, d, generator=generator, dtype=torch.float64)
+    if not 0 <= shared <= 1:
+        raise ValueError(f"shared = {shared} must lie in [0, 1]")
+    common = torch.randn(n_probes, d, generator=generator, dtype=torch.float64)
+    own = torch.randn(n_islands, n_probes, d, generator=generator, dtype=torch.float64)
+    standard = shared**0.5 * common + (1 - shared) ** 0.5 * own
     latents = (standard * variances.sqrt()) @ axes.transpose(1, 2)
     labels = np.arange(n_networks) * n_islands // n_networks
     rotations = random_orthogonal((n_networks,), d, generator=generator, special=special)

@@ -135,3 +135,18 @@ def test_synchronise_islands_splits_disconnected_island():
     result = synchronise_islands(sparse, labels)
     for i, j in [(0, 1), (0, 2), (4, 6), (5, 6), (3, 7)]:
         assert (result.gauges[i] @ result.gauges[j].T - planted.true_map(i, j)).abs().max() < 1e-9
+
+
+def test_overlapping_islands_with_outliers():
+    # Islands with correlated probe scores have close Procrustes weights, so dropping the 30%
+    # outlier edges would scatter the degrees; imputing them keeps the islands recoverable.
+    planted = planted_ensemble(30, 8, 3, noise=0.3, shared=0.8, generator=generator(0))
+    connection = build_connection(planted.activity, complete_graph(30))
+    corrupted, _ = corrupt_connection(connection, 0.3, labels=planted.labels, generator=generator(100))
+    islands = find_islands(corrupted, 3)
+    assert adjusted_rand_score(planted.labels, islands.labels) == 1.0
+
+
+def test_planted_shared_out_of_range_rejected():
+    with pytest.raises(ValueError, match="shared = 1.5 must lie in"):
+        planted_ensemble(6, 3, 2, shared=1.5)
