@@ -152,13 +152,13 @@ class RotationalMetric:
 
     @classmethod
     def round_sphere(cls, radius: float = 1.0, n: int = 1) -> "RotationalMetric":
-        """The round :math:`S^{n+1}` of radius ``radius``: :math:`\\varphi = r`, :math:`\\psi = r\\sin x`."""
+        """Build the round :math:`S^{n+1}` of radius r: :math:`\\varphi = r`, :math:`\\psi = r\\sin x`."""
         return cls(lambda x: torch.full_like(x, radius), lambda x: radius * torch.sin(x), n,
                    name=f"round S^{n + 1}")
 
     @classmethod
     def rubinstein_sinclair(cls, c3: float = 0.766, c5: float = -0.091) -> "RotationalMetric":
-        """The surface :math:`\\varphi = 1`, :math:`\\psi = (\\sin x + c_3\\sin 3x + c_5\\sin 5x)/(1 + 3c_3 + 5c_5)`.
+        """Build the surface :math:`\\varphi = 1`, :math:`\\psi = (\\sin x + c_3\\sin 3x + c_5\\sin 5x)/(1 + 3c_3 + 5c_5)`.
 
         With the default coefficients it is the dumbbell-like initial surface of Rubinstein &
         Sinclair (Experimental Math. 14 (2005), arXiv:math/0406189), of area 5.468264.
@@ -171,7 +171,7 @@ class RotationalMetric:
     @classmethod
     def dumbbell(cls, n: int = 2, neck: float = 0.3, sharpness: int = 6,
                  stretch: float = 3.0) -> "RotationalMetric":
-        """A dumbbell with :math:`\\varphi = 1 + \\text{stretch}\\,\\sin^{2k}x` and
+        """Build a dumbbell with :math:`\\varphi = 1 + \\text{stretch}\\,\\sin^{2k}x` and
         :math:`\\psi = \\sin x\\,(1 - (1 - \\text{neck})\\sin^{2k}x)`.
 
         Two bulbs of radius about 0.77 are joined at :math:`x = \\pi/2` by a neck of radius
@@ -209,10 +209,11 @@ class RicciFlowSolution:
     stop_time : float
         Time of the last accepted step.
     singular_time : float or None
-        Extrapolated time of the singularity, when the flow stopped at one: the root of a
-        straight line fitted to the final stretch of :math:`V^{2/(n+1)}(t)` for an extinction
-        (exact for surfaces, whose area falls at the constant rate :math:`8\\pi`, and for round
-        spheres) and of :math:`1/K_{\\max}(t)` for a neckpinch (type-I blow-up).
+        Extrapolated time of the singularity, when the flow stopped at one.  It is the root of
+        a straight line fitted to the final stretch of :math:`V^{2/(n+1)}(t)` for an extinction,
+        which is exact for round spheres and for surfaces (whose area falls at the rate
+        :math:`8\\pi`).  For a neckpinch it is the root of the line through :math:`1/K_{\\max}(t)`,
+        since the blow-up is of type I.
     singularity : str or None
         ``"extinction"`` (the whole sphere shrinks to a round point), ``"neckpinch"`` (the
         curvature blows up at a neck while the rest stays large), or None.
@@ -237,7 +238,7 @@ class RicciFlowSolution:
     rejected_steps: int = 0
 
     def arclength(self, index: int = -1) -> torch.Tensor:
-        """The arclength nodes of saved profile ``index``, shape ``(N + 1,)``."""
+        """Return the arclength nodes of saved profile ``index``, shape ``(N + 1,)``."""
         points = self.saved_profiles.shape[-1]
         return torch.linspace(0.0, float(self.saved_lengths[index]), points,
                               dtype=self.saved_profiles.dtype)
@@ -364,6 +365,50 @@ def _classify(flow: _ArclengthGaugeFlow, y: torch.Tensor) -> str:
     return "neckpinch" if neck < 0.25 * float(psi.max()) else "extinction"
 
 
+class _History:
+    """Scalars after every step and profiles at the saved steps of one Ricci-flow run."""
+
+    def __init__(self, flow: _ArclengthGaugeFlow, y: torch.Tensor):
+        self.flow = flow
+        self.times, self.lengths, self.volumes, self.curvatures, self.necks = [], [], [], [], []
+        self.saved_times, self.saved_profiles, self.saved_lengths = [], [], []
+        self.record(0.0, y)
+        self.save(0.0, y)
+
+    def record(self, t: float, y: torch.Tensor) -> None:
+        self.times.append(t)
+        self.lengths.append(float(y[-1]))
+        self.volumes.append(self.flow.volume(y))
+        self.curvatures.append(self.flow.max_curvature(y))
+        self.necks.append(self.flow.neck_radius(y))
+
+    def save(self, t: float, y: torch.Tensor) -> None:
+        self.saved_times.append(t)
+        self.saved_profiles.append(self.flow.profile(y).clone())
+        self.saved_lengths.append(float(y[-1]))
+
+    def singular_time(self, singularity: str | None) -> float | None:
+        if singularity == "extinction":
+            # A shrinking round sphere has volume ~ r^(n+1) with r^2 ~ T - t.
+            scales = [volume ** (2 / (self.flow.n + 1)) for volume in self.volumes]
+            return _singular_time(self.times, scales)
+        if singularity == "neckpinch":
+            # Type-I blow-up: the maximum curvature grows like 1/(T - t).
+            return _singular_time(self.times, [1.0 / k for k in self.curvatures])
+        return None
+
+    def solution(self, **results) -> RicciFlowSolution:
+        def as_tensor(values):
+            return torch.tensor(values, dtype=torch.float64)
+
+        return RicciFlowSolution(
+            n=self.flow.n, times=as_tensor(self.times), lengths=as_tensor(self.lengths),
+            volumes=as_tensor(self.volumes), max_curvatures=as_tensor(self.curvatures),
+            neck_radii=as_tensor(self.necks), saved_times=as_tensor(self.saved_times),
+            saved_profiles=torch.stack(self.saved_profiles).cpu(),
+            saved_lengths=as_tensor(self.saved_lengths), **results)
+
+
 def ricci_flow(
     metric: RotationalMetric,
     *,
@@ -396,8 +441,8 @@ def ricci_flow(
         Final time; default run until a stopping criterion.
     integrator : str or ButcherTableau
         A name of :data:`GEOMETRIC_INTEGRATORS`.  With ``dt=None`` the scheme must be adaptive
-        (``"bs3"``); steps are then chosen by the embedded error estimate against ``rtol`` and
-        ``atol`` and capped by the stability bound.
+        (``"bs3"``).  The embedded error estimate against ``rtol`` and ``atol`` then chooses the
+        steps, capped by the stability bound.
     dt : float, optional
         A fixed step.  Raises :class:`UnstableStepError`, with a stable step suggested, when
         ``dt`` exceeds the scheme's stability bound; the bound is checked at the start and every
@@ -408,7 +453,8 @@ def ricci_flow(
     min_neck_cells : float
         For ``n >= 2``, stop when a neck has become thinner than at the start and than this many
         grid spacings, where the grid no longer resolves it.  Surfaces never pinch (Hamilton), so
-        a thin initial neck of a surface does not stop the flow.
+        a thin initial neck of a surface does not stop the flow.  NOTE: the grid is uniform in
+        arclength, so a neckpinch is followed only until the neck is a few grid spacings wide.
     save_every : int
         Save the profile every this many steps (0: only the first and last).
     callback : callable, optional
@@ -431,10 +477,8 @@ def ricci_flow(
     psi0 = metric.sample(points, dtype=dtype, device=device)
     y = torch.cat([psi0[1:-1], torch.tensor([metric.length], dtype=dtype, device=device)])
     t = 0.0
-    lowest_curvature = flow.max_curvature(y)
-    times, lengths, volumes = [t], [metric.length], [flow.volume(y)]
-    curvatures, necks = [lowest_curvature], [flow.neck_radius(y)]
-    saved_times, saved_profiles, saved_lengths = [t], [psi0], [metric.length]
+    history = _History(flow, y)
+    lowest_curvature = history.curvatures[0]
     stable_step = _STABILITY_SAFETY * scheme.stability_bound / spectral_radius(flow, t, y)
     step_size = dt if dt is not None else min(stable_step, 1e-3 * metric.length ** 2)
     _check_fixed_step(dt, stable_step, scheme, t)
@@ -466,16 +510,10 @@ def ricci_flow(
                 continue
 
         t, y, steps = t + h, y_new, steps + 1
-        curvature = flow.max_curvature(y)
-        times.append(t)
-        lengths.append(float(y[-1]))
-        volumes.append(flow.volume(y))
-        curvatures.append(curvature)
-        necks.append(flow.neck_radius(y))
+        history.record(t, y)
+        curvature = history.curvatures[-1]
         if save_every and steps % save_every == 0:
-            saved_times.append(t)
-            saved_profiles.append(flow.profile(y).clone())
-            saved_lengths.append(float(y[-1]))
+            history.save(t, y)
         if callback is not None:
             callback(t, flow.profile(y))
 
@@ -483,7 +521,8 @@ def ricci_flow(
         if curvature > curvature_ratio * lowest_curvature:
             stop_reason = "curvature"
             break
-        if metric.n > 1 and necks[-1] < min(necks[0], min_neck_cells * float(y[-1]) / points):
+        neck = history.necks[-1]
+        if metric.n > 1 and neck < min(history.necks[0], min_neck_cells * float(y[-1]) / points):
             stop_reason = "neck under-resolved"
             break
         if steps % stability_check_every == 0:
@@ -493,34 +532,15 @@ def ricci_flow(
             logger.info("Ricci flow step %d: t = %.6g, L = %.6g, max |K| = %.6g", steps, t,
                         float(y[-1]), curvature)
 
-    if saved_times[-1] != t:
-        saved_times.append(t)
-        saved_profiles.append(flow.profile(y).clone())
-        saved_lengths.append(float(y[-1]))
+    if history.saved_times[-1] != t:
+        history.save(t, y)
     singular = stop_reason in ("curvature", "neck under-resolved")
     singularity = _classify(flow, y) if singular else None
-    if singularity == "extinction":
-        # A shrinking round sphere has volume ~ r^(n+1) with r^2 ~ T - t.
-        scales = [volume ** (2 / (metric.n + 1)) for volume in volumes]
-        singular_time = _singular_time(times, scales)
-    elif singularity == "neckpinch":
-        # Type-I blow-up: the maximum curvature grows like 1/(T - t).
-        singular_time = _singular_time(times, [1.0 / k for k in curvatures])
-    else:
-        singular_time = None
+    singular_time = history.singular_time(singularity)
     logger.info("Ricci flow stopped (%s) at t = %.6g after %d steps; singularity %s at %s",
                 stop_reason, t, steps, singularity, singular_time)
-
-    def as_tensor(values):
-        return torch.tensor(values, dtype=torch.float64)
-
-    return RicciFlowSolution(
-        n=metric.n, times=as_tensor(times), lengths=as_tensor(lengths), volumes=as_tensor(volumes),
-        max_curvatures=as_tensor(curvatures), neck_radii=as_tensor(necks),
-        saved_times=as_tensor(saved_times), saved_profiles=torch.stack(saved_profiles).cpu(),
-        saved_lengths=as_tensor(saved_lengths), stop_time=t, singular_time=singular_time,
-        singularity=singularity, stop_reason=stop_reason, steps=steps, rejected_steps=rejected,
-    )
+    return history.solution(stop_time=t, singular_time=singular_time, singularity=singularity,
+                            stop_reason=stop_reason, steps=steps, rejected_steps=rejected)
 
 
 def _check_fixed_step(dt, stable_step, scheme, t):

@@ -238,7 +238,7 @@ def ricci_yang_mills_monopole_flow(
 
     The equations come from :func:`monopole_surface_kernel`.  Space is discretised on
     ``points`` cells uniform in :math:`\\theta` by central differences (second order), with
-    ghost cells mirroring :math:`u` and :math:`a` about the poles; time by
+    ghost cells mirroring :math:`u` and :math:`a` about the poles.  Time is discretised by
     :func:`~geomwork.numeric._geometric_integrators.integrate`.
 
     Parameters

@@ -120,7 +120,7 @@ def test_covariance_not_positive_semidefinite():
         oja_flow(matrix, 1)
 
 
-def test_rank_deficient_covariance_passes_check_but_not_log_det():
+def test_log_det_rejects_low_rank():
     matrix = torch.diag(torch.tensor([1.0, 0.0, 0.0], dtype=torch.float64))
     check_covariance(matrix)
     with pytest.raises(CovarianceError, match="log det needs a covariance of rank >= k = 2"):
@@ -132,3 +132,13 @@ def test_invalid_subspace_dimension():
         oja_flow(torch.eye(3, dtype=torch.float64), 4)
     with pytest.raises(ValueError, match="needs 3 distinct diagonal entries"):
         brockett_flow(torch.eye(3, dtype=torch.float64), diagonal=[1.0, 1.0, 2.0])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_flows_on_cuda_match_cpu():
+    covariance = random_covariances(3, 5, seed=10)
+    for flow in (lambda c: oja_flow(c, 2, steps=200), lambda c: log_det_ascent(c, 2, steps=200),
+                 lambda c: brockett_flow(c, steps=200)):
+        on_cpu = flow(covariance)
+        on_cuda = flow(covariance.cuda())
+        assert torch.allclose(on_cuda.eigenvalues.cpu(), on_cpu.eigenvalues, atol=1e-9)

@@ -170,3 +170,11 @@ def test_unstable_fixed_step_suggests_step():
 def test_fixed_step_needed_without_error_estimate():
     with pytest.raises(ValueError, match="'rk4' has no error estimate; pass a fixed dt="):
         ricci_flow(RotationalMetric.round_sphere(), integrator="rk4")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_ricci_flow_on_cuda_matches_cpu():
+    metric = smooth_peanut(2)
+    on_cpu = ricci_flow(metric, points=32, t_end=0.01, integrator="rk4", dt=1e-4)
+    on_cuda = ricci_flow(metric, points=32, t_end=0.01, integrator="rk4", dt=1e-4, device="cuda")
+    assert torch.allclose(on_cuda.saved_profiles[-1], on_cpu.saved_profiles[-1], atol=1e-12)

@@ -6,7 +6,7 @@ import pytest
 import torch
 from scipy.integrate import solve_ivp
 
-from geomwork.numeric import (monopole_surface_kernel, ricci_yang_mills_monopole_flow,
+from geomwork.numeric import (UnstableStepError, monopole_surface_kernel, ricci_yang_mills_monopole_flow,
                               ricci_yang_mills_torus_flow, torus_kernel)
 
 
@@ -113,3 +113,8 @@ def test_monopole_rejects_bad_data():
     with pytest.raises(ValueError, match="charge 2 on the northern patch needs 0 and 2"):
         ricci_yang_mills_monopole_flow(0.0, 2, [0.0, 0.1], points=16,
                                        potential=lambda t: 0.5 * (1 - torch.cos(t)))
+
+
+def test_monopole_unstable_step_suggests_step():
+    with pytest.raises(UnstableStepError, match=r"dt = 0.1: the stability bound is .*; use dt <= "):
+        ricci_yang_mills_monopole_flow(0.0, 1, [0.0, 0.5], points=32, integrator="rk4", dt=0.1)
