@@ -16,11 +16,11 @@ Parts, printed as one JSON document:
    measurement: its map is Haar random and its Procrustes weight and CKA are set to the median
    of the edges inside islands, so every method receives the same corrupted pairs.  All methods
    are given the true number of islands.
-2. ``axes``: principal-axis error of one island's consensus.  Each estimate of the island
-   activity (consensus, a single network, the plain average, generalised Procrustes analysis)
-   is aligned to the noiseless planted activity by one orthogonal Procrustes map, and the
-   largest principal angle between its top three PCA axes and those of the noiseless planted
-   activity on the same probes is reported in degrees.  Outlier edges only reach the consensus, since the baselines never read the
+2. ``axes``: principal-axis error of one island's consensus.  The estimates of the island
+   activity are the consensus, a single network, the plain average and generalised Procrustes
+   analysis.  Each is aligned to the noiseless planted activity by one orthogonal Procrustes
+   map.  The error is the largest principal angle, in degrees, between its top three PCA axes
+   and those of the noiseless planted activity on the same probes.  Outlier edges only reach the consensus, since the baselines never read the
    connection.
 3. ``digits``: small MLPs trained on scikit-learn's digits with different seeds, widths and
    class subsets.  Linear-probe accuracy (logistic regression fitted on half of the probes,

@@ -9,9 +9,10 @@ minimise the data fidelity
               = \\sum_{(i,j)} w_{ij} \\bigl(2d - 2\\,\\mathrm{tr}(g_i^T O_{ij} g_j)\\bigr).
 
 The connection :math:`g_i g_j^T` is flat (every holonomy is the identity), so this is the
-limit of infinite Yang–Mills weight of "fidelity + λ · Yang–Mills energy": the fitted connection
-is forced onto the moduli space of flat connections, where :math:`O(d)^n` acts by gauge
-transformations.  Network ``i``'s coordinates map into the consensus frame by :math:`g_i^T`.
+limit of infinite Yang–Mills weight of "fidelity + λ · Yang–Mills energy", because the fitted
+connection is forced onto the moduli space of flat connections, where :math:`O(d)^n` acts by
+gauge transformations.  :func:`~geomwork.attention.relax_connection` solves the problem at
+finite λ.  Network ``i``'s coordinates map into the consensus frame by :math:`g_i^T`.
 
 Solver
 ------
