@@ -23,10 +23,11 @@ Parts, printed as one JSON document:
    and those of the noiseless planted activity on the same probes.  Outlier edges only reach the consensus, since the baselines never read the
    connection.
 3. ``digits``: small MLPs trained on scikit-learn's digits with different seeds, widths and
-   class subsets.  Linear-probe accuracy (logistic regression fitted on half of the probes,
-   scored on the other half) of the largest island's consensus activity against the best
-   single network and the plain average of the reduced activity; accuracy of the
-   ``moduli_attention`` readout against the mean of the predictions and the best network.
+   class subsets.  The linear probe is a logistic regression fitted on half of the probes and
+   scored on the other half.  It compares the largest island's consensus activity with the
+   best single network and with the plain average of the reduced activity.  The accuracy of
+   the ``moduli_attention`` readout is compared with the mean of the predictions and with the
+   best network.
 4. ``scale``: wall time of ``analyse_ensemble`` (k-nearest-neighbour graph, k = 10) on planted
    ensembles with d = 32 as the number of networks grows, and the fitted exponent of
    time ~ n^p.
