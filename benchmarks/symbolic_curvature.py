@@ -216,7 +216,9 @@ def _drive_sage(name: str) -> dict:
     ricci[:]
     riemann_ricci_seconds = time.perf_counter() - start
 
-    # K = R^{ab}_{cd} R^{cd}_{ab}, the contraction the other two drivers use.
+    # K = R^{ab}_{cd} R^{cd}_{ab}, the contraction the other two drivers use. For
+    # Kerr it took Sage half the time of lowering all four indices and raising
+    # all four (200 s against 418 s, measured once, see docs/benchmarks.md).
     mixed = riemann.up(g, 1)
     kretschmann_expr = mixed.contract(0, 1, 2, 3, mixed, 2, 3, 0, 1).expr()
     seconds = time.perf_counter() - start
