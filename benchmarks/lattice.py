@@ -242,6 +242,7 @@ def main(argv=None):
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", help="torch device")
     parser.add_argument("--dtype", default="complex128", choices=["complex128", "complex64"], help="link dtype")
     parser.add_argument("--quick", action="store_true", help="smoke run: 4^4 lattices and few sweeps")
+    parser.add_argument("--no-plaquette", action="store_true", help="skip the thermalisation part")
     arguments = parser.parse_args(argv)
 
     if arguments.quick:
@@ -258,10 +259,12 @@ def main(argv=None):
             "threads": torch.get_num_threads(),
             "device": str(device) if device.type != "cuda" else torch.cuda.get_device_name(device),
         },
-        "plaquette": [
-            thermalised_plaquette(arguments.plaquette_size, 6.0, arguments.thermalisation, arguments.sweeps, 1, device, dtype)
-        ],
+        "plaquette": [],
     }
+    if not arguments.no_plaquette:
+        report["plaquette"].append(
+            thermalised_plaquette(arguments.plaquette_size, 6.0, arguments.thermalisation, arguments.sweeps, 1, device, dtype)
+        )
     if arguments.long:
         report["plaquette"].append(thermalised_plaquette(16, 6.0, arguments.thermalisation, arguments.sweeps, 1, device, dtype))
     report["flow"] = flow_throughput(arguments.flow_size, arguments.step, arguments.repeats, device, dtype)

