@@ -229,9 +229,9 @@ class MarkovChain:
     --------
     >>> field = LatticeGaugeField.unit((4, 4), "su2")
     >>> chain = MarkovChain(field, beta=2.0, generator=7)
-    >>> chain.run(3)
-    >>> chain.sweeps
-    3
+    >>> plaquettes = chain.run(3, measure=lambda current: float(current.mean_plaquette()))
+    >>> len(plaquettes), chain.sweeps
+    (3, 3)
     """
 
     def __init__(
