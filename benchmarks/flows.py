@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/flows.py                                 # 10,000 covariances of 64x64
     python benchmarks/flows.py --batch 1000 --steps 300 --threads 1   # a size for a small CPU
+    python benchmarks/flows.py --flows oja log_det --ricci-points    # only two PCA flows
     python benchmarks/flows.py --quick                         # small sizes, a smoke run
 
 Parts, printed as one JSON document:
@@ -18,9 +19,9 @@ Parts, printed as one JSON document:
    of the top ``--k`` eigenvalues and the largest spectral-norm distance between the flow's
    k-dimensional projector and eigh's.
 
-A batch of 10,000 float64 64x64 matrices takes 328 MB; the flows keep about a dozen such
-tensors alive at once (Brockett's Taylor exponential is the largest user), so the default size
-stays under 24 GiB.  Timings are single runs on whatever machine runs the script, so compare
+A batch of 10,000 float64 64x64 matrices takes 328 MB.  Counting live tensors, the flows keep
+about a dozen such batches at once (Brockett's Taylor exponential is the largest user), an
+estimate of 4 GB for the default size, well under 24 GiB.  Timings are single runs on whatever machine runs the script, so compare
 ratios, not seconds, across machines.
 """
 
@@ -36,6 +37,7 @@ import torch
 from geomwork.numeric import RotationalMetric, brockett_flow, log_det_ascent, oja_flow, ricci_flow
 
 EXTINCTION_TIME = 0.217575
+FLOW_NAMES = ("brockett", "oja", "log_det")
 
 
 def ricci_extinction(points_list):
@@ -72,7 +74,7 @@ def synchronise(device):
         torch.cuda.synchronize(device)
 
 
-def pca_flows(batch, n, k, steps, device):
+def pca_flows(batch, n, k, steps, names, device):
     covariance = random_covariances(batch, n, seed=0, device=device)
     torch.linalg.eigh(covariance[:2])  # warm-up: the first LAPACK call loads kernels
     synchronise(device)
@@ -90,7 +92,8 @@ def pca_flows(batch, n, k, steps, device):
         "log_det": lambda: log_det_ascent(covariance, k, steps=steps, save_every=0, seed=1),
     }
     rows = {"eigh_seconds": eigh_seconds}
-    for name, run in flows.items():
+    for name in names:
+        run = flows[name]
         synchronise(device)
         start = time.perf_counter()
         result = run()
@@ -117,7 +120,9 @@ def main():
     parser.add_argument("--k", type=int, default=8, help="dimension of the principal subspace")
     parser.add_argument("--steps", type=int, default=1000, help="steps of each PCA flow")
     parser.add_argument("--ricci-points", type=int, nargs="*", default=[64, 128],
-                        help="grid intervals of the Ricci-flow runs")
+                        help="grid intervals of the Ricci-flow runs (none: skip them)")
+    parser.add_argument("--flows", nargs="*", default=list(FLOW_NAMES), choices=FLOW_NAMES,
+                        help="PCA flows to run")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--threads", type=int, default=0,
                         help="torch CPU threads (0: torch's default)")
@@ -135,7 +140,8 @@ def main():
         "ricci_extinction": ricci_extinction(arguments.ricci_points),
         "pca": {"batch": arguments.batch, "n": arguments.n, "k": arguments.k,
                 "steps": arguments.steps,
-                **pca_flows(arguments.batch, arguments.n, arguments.k, arguments.steps, device)},
+                **pca_flows(arguments.batch, arguments.n, arguments.k, arguments.steps,
+                            arguments.flows, device)},
     }
     print(json.dumps(report, indent=2))
 

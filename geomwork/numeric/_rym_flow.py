@@ -17,8 +17,8 @@ Two reductions are solved:
 
 * A sphere :math:`g = e^{2u(\\theta)}(d\\theta^2 + \\sin^2\\theta\\,d\\phi^2)` with
   :math:`A = a(\\theta)\\,T\\,d\\phi`, :math:`a(0) = 0` and :math:`a(\\pi) = n` for a monopole of
-  charge n.  In two dimensions :math:`F^2 = \\tfrac12|F|^2 g`, so the flow stays in the conformal
-  class.  The round sphere of area :math:`4\\pi\\rho` with the Dirac monopole obeys
+  charge n.  In two dimensions :math:`F^2` is a multiple of :math:`g`, so the flow stays in
+  the conformal class.  The round sphere of area :math:`4\\pi\\rho` with the Dirac monopole obeys
   :math:`\\dot\\rho = -2 + n^2/(2\\rho)`, which has the stable fixed point :math:`\\rho = n^2/4`.
 * A flat torus :math:`g = \\begin{pmatrix}p & r\\\\ r & q\\end{pmatrix}` with constant field
   strength :math:`F_{xy} = b\\,T` (:math:`A = b\\,x\\,T\\,dy` on a chart).  Then

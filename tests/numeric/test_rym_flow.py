@@ -59,7 +59,7 @@ def test_monopole_sphere_converges_to_fixed_point():
     assert float(solution.relative_spread(solution.gauss_curvatures)[-1]) < 1e-2
 
 
-def test_normalized_flow_approaches_constant_curvature_parallel_field():
+def test_normalized_flow_becomes_round():
     """Normalised flow on S^2: K tends to a constant and F = f vol_g with f constant."""
     def bumpy(theta):
         return 0.3 * (3 * torch.cos(theta) ** 2 - 1) / 2
