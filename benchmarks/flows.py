@@ -28,13 +28,20 @@ ratios, not seconds, across machines.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import platform
 import time
 
 import torch
 
-from geomwork.numeric import RotationalMetric, brockett_flow, log_det_ascent, oja_flow, ricci_flow
+from geomwork.numeric import (
+    RotationalMetric,
+    brockett_flow,
+    log_det_ascent,
+    oja_flow,
+    ricci_flow,
+)
 
 EXTINCTION_TIME = 0.217575
 FLOW_NAMES = ("brockett", "oja", "log_det")
@@ -54,7 +61,7 @@ def ricci_extinction(points_list):
             "seconds": elapsed,
             "steps": solution.steps,
         })
-    for coarse, fine in zip(rows, rows[1:]):
+    for coarse, fine in itertools.pairwise(rows):
         if fine["points"] == 2 * coarse["points"]:
             extrapolated = (4 * fine["extinction_time"] - coarse["extinction_time"]) / 3
             fine["richardson_extinction_time"] = extrapolated

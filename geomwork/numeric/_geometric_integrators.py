@@ -12,12 +12,12 @@ scheme's stability region along the negative real axis.  :func:`spectral_radius`
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
-__all__ = ["ButcherTableau", "GEOMETRIC_INTEGRATORS", "UnstableStepError", "integrate", "spectral_radius"]
+__all__ = ["GEOMETRIC_INTEGRATORS", "ButcherTableau", "UnstableStepError", "integrate", "spectral_radius"]
 
 RightHandSide = Callable[[float, torch.Tensor], torch.Tensor]
 

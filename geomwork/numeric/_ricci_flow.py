@@ -37,12 +37,17 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field as dataclass_field
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 
-from ._geometric_integrators import ButcherTableau, UnstableStepError, get_integrator, spectral_radius
+from ._geometric_integrators import (
+    ButcherTableau,
+    UnstableStepError,
+    get_integrator,
+    spectral_radius,
+)
 
 __all__ = ["ProfileError", "RicciFlowSolution", "RotationalMetric", "ricci_flow",
            "round_sphere_extinction_time"]
@@ -151,13 +156,13 @@ class RotationalMetric:
         return sphere_volume(self.n) * float(torch.trapezoid(self._psi ** self.n, self._arclength))
 
     @classmethod
-    def round_sphere(cls, radius: float = 1.0, n: int = 1) -> "RotationalMetric":
+    def round_sphere(cls, radius: float = 1.0, n: int = 1) -> RotationalMetric:
         """Build the round :math:`S^{n+1}` of radius r: :math:`\\varphi = r`, :math:`\\psi = r\\sin x`."""
         return cls(lambda x: torch.full_like(x, radius), lambda x: radius * torch.sin(x), n,
                    name=f"round S^{n + 1}")
 
     @classmethod
-    def rubinstein_sinclair(cls, c3: float = 0.766, c5: float = -0.091) -> "RotationalMetric":
+    def rubinstein_sinclair(cls, c3: float = 0.766, c5: float = -0.091) -> RotationalMetric:
         """Build the surface :math:`\\varphi = 1`, :math:`\\psi = (\\sin x + c_3\\sin 3x + c_5\\sin 5x)/(1 + 3c_3 + 5c_5)`.
 
         With the default coefficients it is the dumbbell-like initial surface of Rubinstein &
@@ -170,7 +175,7 @@ class RotationalMetric:
 
     @classmethod
     def dumbbell(cls, n: int = 2, neck: float = 0.3, sharpness: int = 6,
-                 stretch: float = 3.0) -> "RotationalMetric":
+                 stretch: float = 3.0) -> RotationalMetric:
         """Build a dumbbell with :math:`\\varphi = 1 + \\text{stretch}\\,\\sin^{2k}x` and
         :math:`\\psi = \\sin x\\,(1 - (1 - \\text{neck})\\sin^{2k}x)`.
 
@@ -315,8 +320,8 @@ class _ArclengthGaugeFlow:
     def _orbit_term(psi, psi_s, psi_ss):
         """Return :math:`-(1 - \\psi_s^2)/\\psi` at the interior nodes, regular next to the poles.
 
-        Next to a pole the quotient is 0/0, and its central-difference value is off by a relative
-        O(1), which seeds a cone at the pole that the term then amplifies.  For a smooth closing
+        Next to a pole the quotient is 0/0, so a small difference error in psi_s there seeds a
+        cone at the pole, which the term then amplifies.  For a smooth closing
         :math:`\\psi = s + as^3 + O(s^5)` the term equals :math:`\\psi_{ss} + O(s^3)`, which is
         what the nodes next to the poles use.
         """
@@ -324,7 +329,7 @@ class _ArclengthGaugeFlow:
         return torch.cat([psi_ss[:1], term[1:-1], psi_ss[-1:]])
 
     def max_curvature(self, y: torch.Tensor) -> float:
-        psi, ds, psi_s, psi_ss, q = self.derivatives(y)
+        psi, _, psi_s, _, q = self.derivatives(y)
         curvature = q.abs().max()
         if self.n > 1:
             curvature = torch.maximum(curvature, ((1 - psi_s ** 2) / psi[1:-1] ** 2).abs().max())

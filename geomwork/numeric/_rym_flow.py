@@ -31,8 +31,8 @@ from __future__ import annotations
 import functools
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -54,7 +54,7 @@ class ReductionError(RuntimeError):
     """Raised when a symbolic right-hand side leaves the ansatz it was reduced on."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def monopole_surface_kernel():
     """Derive the conformal-gauge Ricci–Yang–Mills equations on :math:`S^2` and build their kernel.
 
@@ -90,7 +90,7 @@ def monopole_surface_kernel():
                   use_cache=False)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def torus_kernel():
     """Derive the Ricci–Yang–Mills equations of a flat torus with constant field and build their kernel.
 

@@ -1,13 +1,21 @@
 """Tests of the batched flows that find principal components."""
 
-import itertools
 import math
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from geomwork.numeric import (CovarianceError, brockett_flow, check_covariance, ellipsoid_volume,
-                              log_det_ascent, oja_flow, wedge_norm)
+from geomwork.numeric import (
+    CovarianceError,
+    brockett_flow,
+    check_covariance,
+    ellipsoid_volume,
+    log_det_ascent,
+    oja_flow,
+    wedge_norm,
+)
 
 
 def random_covariances(batch, n, seed=0, dtype=torch.float64):
@@ -81,6 +89,17 @@ def test_binet_cauchy_wedge_equals_gram_determinant():
     wedge = wedge_norm(root @ frame)
     unit_ball = 4 * math.pi / 3
     assert torch.allclose(unit_ball * wedge, ellipsoid_volume(covariance, frame), rtol=1e-10)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(2, 5), data=st.data())
+def test_binet_cauchy_for_any_frame(n, data):
+    k = data.draw(st.integers(1, n))
+    seed = data.draw(st.integers(0, 2 ** 31 - 1))
+    generator = torch.Generator().manual_seed(seed)
+    vectors = torch.randn(n, k, generator=generator, dtype=torch.float64)
+    gram = torch.linalg.det(vectors.mT @ vectors)
+    assert float(wedge_norm(vectors)) == pytest.approx(math.sqrt(float(gram)), rel=1e-9)
 
 
 def test_principal_frame_has_largest_ellipsoid_volume():

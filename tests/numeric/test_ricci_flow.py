@@ -1,13 +1,21 @@
 """Tests of the Ricci flow of rotationally symmetric metrics on S^{n+1}."""
 
+import itertools
+import logging
 import math
 
 import pytest
 import sympy
 import torch
 
-from geomwork.numeric import (GEOMETRIC_INTEGRATORS, ProfileError, RotationalMetric, UnstableStepError,
-                              ricci_flow, round_sphere_extinction_time)
+from geomwork.numeric import (
+    GEOMETRIC_INTEGRATORS,
+    ProfileError,
+    RotationalMetric,
+    UnstableStepError,
+    ricci_flow,
+    round_sphere_extinction_time,
+)
 from geomwork.symbolic import Chart, Metric, ricci_flow_rhs
 
 
@@ -101,7 +109,7 @@ def test_surface_thin_neck_does_not_pinch():
 
 
 def observed_order(values):
-    differences = [abs(a - b) for a, b in zip(values, values[1:])]
+    differences = [abs(a - b) for a, b in itertools.pairwise(values)]
     return math.log2(differences[0] / differences[1])
 
 
@@ -143,6 +151,14 @@ def test_callback_and_history():
     assert len(seen) == solution.steps
     assert seen[-1] == pytest.approx(0.01)
     assert solution.times.shape == solution.lengths.shape == (solution.steps + 1,)
+
+
+def test_run_logs_start_and_stop(caplog):
+    with caplog.at_level(logging.INFO, logger="geomwork.numeric.ricci_flow"):
+        ricci_flow(RotationalMetric.round_sphere(1.0, 2), points=16)
+    messages = [record.getMessage() for record in caplog.records]
+    assert any(message.startswith("Ricci flow of") for message in messages)
+    assert any("stopped (curvature)" in message and "extinction" in message for message in messages)
 
 
 def test_profile_not_positive():

@@ -6,8 +6,13 @@ import pytest
 import torch
 from scipy.integrate import solve_ivp
 
-from geomwork.numeric import (UnstableStepError, monopole_surface_kernel, ricci_yang_mills_monopole_flow,
-                              ricci_yang_mills_torus_flow, torus_kernel)
+from geomwork.numeric import (
+    UnstableStepError,
+    monopole_surface_kernel,
+    ricci_yang_mills_monopole_flow,
+    ricci_yang_mills_torus_flow,
+    torus_kernel,
+)
 
 
 def scale_ode(charge):
