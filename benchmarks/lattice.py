@@ -4,7 +4,8 @@ Run from the repository root::
 
     python benchmarks/lattice.py                      # 8^4 plaquette, 8^4 flow
     python benchmarks/lattice.py --flow-size 16       # the flow on 16^4
-    python benchmarks/lattice.py --long               # also thermalise 16^4 (hours on a laptop)
+    python benchmarks/lattice.py --long               # also thermalise 16^4 (16x the 8^4 time per sweep)
+    python benchmarks/lattice.py --no-plaquette       # only the flow and memory parts
     python benchmarks/lattice.py --quick              # small sizes, a smoke run
 
 Parts, printed as one JSON document:
