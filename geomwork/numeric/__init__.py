@@ -12,6 +12,8 @@ from ._flows import (
     wilson_flow_force,
 )
 from ._geometric_integrators import GEOMETRIC_INTEGRATORS, ButcherTableau, UnstableStepError
+from ._instanton import (InstantonHistory, discretise_connection, instanton_action, link_transporters,
+                         relax_instanton)
 from ._groups import GROUPS, SU2, SU3, SUN, U1, LieGroup, get_group, unitarity_tolerance
 from ._lattice import LatticeGaugeField, mean_link_trace, mean_plaquette, plaquette_field, staple_sums
 from ._montecarlo import MarkovChain, binned_mean_error, heatbath_sweep, overrelaxation_sweep
@@ -75,4 +77,9 @@ __all__: list[str] = [
     "ricci_yang_mills_monopole_flow",
     "ricci_yang_mills_torus_flow",
     "torus_kernel",
+    "InstantonHistory",
+    "discretise_connection",
+    "instanton_action",
+    "link_transporters",
+    "relax_instanton",
 ]
