@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 
 from . import __version__
+from ._cli_lattice import lattice_app
 
 app = typer.Typer(
     help="geomwork: exact differential geometry, torch kernels and gauge-field flows.",
@@ -19,6 +20,7 @@ app = typer.Typer(
 derive_app = typer.Typer(help="Derive geometric quantities exactly and print them.",
                          no_args_is_help=True)
 app.add_typer(derive_app, name="derive")
+app.add_typer(lattice_app, name="lattice")
 
 
 def _version_callback(value: bool) -> None:
