@@ -11,6 +11,8 @@ from ._flows import (
     wilson_flow,
     wilson_flow_force,
 )
+from ._continuum import (MINIMISERS, MinimisationHistory, grid_field_strength, grid_topological_charge,
+                         minimise_action, sample_potential, self_duality_defect)
 from ._geometric_integrators import GEOMETRIC_INTEGRATORS, ButcherTableau, UnstableStepError
 from ._instanton import (InstantonHistory, discretise_connection, instanton_action, link_transporters,
                          relax_instanton)
@@ -82,4 +84,11 @@ __all__: list[str] = [
     "instanton_action",
     "link_transporters",
     "relax_instanton",
+    "MINIMISERS",
+    "MinimisationHistory",
+    "grid_field_strength",
+    "grid_topological_charge",
+    "minimise_action",
+    "sample_potential",
+    "self_duality_defect",
 ]
