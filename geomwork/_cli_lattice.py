@@ -96,7 +96,7 @@ def _load_chain(path: Path, group_name: str, size: int, beta: float, seed: int):
     for key, value in requested.items():
         if stored[key] != value:
             raise typer.BadParameter(
-                f"checkpoint {path} has {key} = {stored[key]!r} but this run asks for {value!r}; "
+                f"checkpoint {path} has {key} = {stored[key]!r} but this run requests {value!r}; "
                 f"pass --{key} {stored[key]} to resume it",
                 param_hint="--resume",
             )
@@ -183,7 +183,7 @@ def _read_field(path: Path):
         raise typer.BadParameter(str(error), param_hint="CONFIGURATION") from None
     if configuration.links.ndim != 7:
         raise typer.BadParameter(
-            f"{path} holds a {configuration.links.ndim - 3}D field; the flow command needs a 4D field",
+            f"{path} contains a {configuration.links.ndim - 3}D field; the flow command needs a 4D field",
             param_hint="CONFIGURATION",
         )
     return LatticeGaugeField(configuration.links)
@@ -224,7 +224,7 @@ def flow(
         stored = read_checkpoint(out)
         if tuple(stored.links.shape) != tuple(field.links.shape):
             raise typer.BadParameter(
-                f"flow file {out} holds links of shape {tuple(stored.links.shape)}, not those of {configuration}",
+                f"flow file {out} contains links of shape {tuple(stored.links.shape)}, not the shape of {configuration}",
                 param_hint="--resume",
             )
         if not math.isclose(float(stored.attributes["epsilon"]), step):

@@ -244,8 +244,8 @@ def minimise_action(
     iterations : int
         Number of iterations.
     learning_rate : float, optional
-        Largest gradient-descent step :math:`\\eta` (default :math:`h^{2-d}/8`, so that the
-        stiffest mode of the discretised Laplacian in :math:`\\nabla S_h` is stable), or the
+        Largest gradient-descent step :math:`\\eta`, default :math:`h^{2-d}/8` (an estimate of a
+        stable step for the stiffest finite-difference mode), or the
         L-BFGS ``lr`` (default 1).
     history_size : int
         L-BFGS memory.
@@ -266,7 +266,8 @@ def minimise_action(
     h = min(action.spacing)
     logger.info("minimising the grid action of a field of shape %s by %s", tuple(field.shape), method)
     if method == "gradient-descent":
-        # dS/dA scales like h^d * (4/h^2) A for the stiffest mode, so steps above h^(2-d)/8 oscillate.
+        # An estimate: the stiffest mode of grad S_h has eigenvalue of order d h^(d-2), so this
+        # start step is stable and the line search rarely has to halve it.
         rate = learning_rate if learning_rate is not None else h * h / (8.0 * volume_element)
         result = _gradient_descent(action, field.detach(), iterations, rate, history, progress)
     else:

@@ -159,9 +159,9 @@ def discretise_connection(
     connection's chart, lattice direction :math:`\\mu` is chart coordinate :math:`\\mu`, and
     :math:`U_\\mu(n)` is the path-ordered exponential of the module docstring along the
     straight segment from :math:`x` to :math:`x + a\\hat\\mu`.  The segments leaving the last
-    site of each direction run outside the box and are not wrapped, so a potential that
-    is not periodic gives a jump at the boundary; it is small for potentials that decay fast,
-    like the singular-gauge BPST instanton (:math:`|A| \\sim \\rho^2/|x|^3`).
+    site of each direction run outside the box and are not wrapped.  A potential that is not
+    periodic therefore jumps at the boundary.  The jump is small for potentials that decay
+    fast, like the singular-gauge BPST instanton (:math:`|A| \\sim \\rho^2/|x|^3`).
 
     Parameters
     ----------
