@@ -154,3 +154,16 @@ def test_instanton_gauge_invariance(singular_instanton):
 def test_relax_instanton_rejects_unknown_method(singular_instanton):
     with pytest.raises(ValueError, match="unknown relaxation method 'annealing'"):
         relax_instanton(singular_instanton, "annealing")
+
+
+def test_discretised_instanton_in_complex64(singular_instanton):
+    """complex64 links give S/8 pi^2 and Q within float32 round-off of the complex128 ones."""
+    single = discretise_connection(
+        bpst(gauge="singular"), (8, 8, 8, 8), 1.0, origin=[-3.5] * 4, parameters={"rho": 2.0},
+        dtype=torch.complex64,
+    )
+    assert single.dtype == torch.complex64
+    assert instanton_action(single) == pytest.approx(instanton_action(singular_instanton), abs=1e-3)
+    assert float(single.topological_charge()) == pytest.approx(
+        float(singular_instanton.topological_charge()), abs=1e-3
+    )
