@@ -298,8 +298,8 @@ def relax_instanton(
     the leading lattice artefact lowers the action of small instantons, and it eventually
     falls through the lattice (Q jumps to 0).  Short flows keep Q near its start value.
     A self-dual field with :math:`|Q| = 1` does not exist on the periodic 4-torus, so a
-    BPST instanton in a box is only approximately self-dual; the 't Hooft ansatz with two
-    instantons gives :math:`Q = 2`.  Measured with the Wilson action for a singular-gauge
+    BPST instanton in a box is only approximately self-dual.  The 't Hooft ansatz with two
+    instantons gives :math:`Q = 2` instead.  Measured with the Wilson action for a singular-gauge
     BPST instanton of size :math:`\\rho = 2a` on :math:`8^4`, Q is 0.80 at the start, 0.76 after
     5 cooling sweeps, 0.63 after 10 and 0.03 after 15.
     """
