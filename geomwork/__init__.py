@@ -15,6 +15,13 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 
 logging.getLogger("geomwork").addHandler(logging.NullHandler())
 
-from .symbolic import Chart, Metric  # noqa: E402
-
 __all__ = ["Chart", "Metric", "__version__"]
+
+
+def __getattr__(name):
+    # Imported on first use, so that ``import geomwork.numeric`` loads torch without sympy.
+    if name in ("Chart", "Metric"):
+        from . import symbolic
+
+        return getattr(symbolic, name)
+    raise AttributeError(f"module 'geomwork' has no attribute {name!r}")

@@ -180,3 +180,13 @@ def test_get_group_by_name_size_and_instance():
         get_group("so3")
     with pytest.raises(ValueError, match=r"SUN\(n=1\) .* n must be an int >= 2 \(use U1 for n = 1\)"):
         SUN(1)
+
+
+def test_numeric_layer_imports_without_sympy():
+    """The numeric layer loads torch only; sympy comes in when a kernel is built."""
+    import subprocess
+    import sys
+
+    script = "import sys, geomwork.numeric; print('sympy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

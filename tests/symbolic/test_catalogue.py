@@ -50,3 +50,13 @@ def test_bad_dimension_is_rejected(n):
 
 def test_names_listing_is_sorted():
     assert catalogue_names() == sorted(catalogue_names())
+
+
+def test_symbolic_layer_imports_without_torch():
+    """The symbolic layer never imports torch."""
+    import subprocess
+    import sys
+
+    script = "import sys, geomwork.symbolic; print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
