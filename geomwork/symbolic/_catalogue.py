@@ -162,6 +162,28 @@ CATALOGUE: dict[str, CatalogueEntry] = {
 }
 
 
+def lookup_entry(catalogue: Mapping, name: str, parameters: Mapping, noun: str, plural: str):
+    """Return the catalogue entry called ``name`` after checking the parameter names.
+
+    Raises
+    ------
+    KeyError
+        For an unknown name, listing the known ones.
+    TypeError
+        For a parameter the entry does not take, listing its parameters.
+    """
+    entry = catalogue.get(name.lower())
+    if entry is None:
+        raise KeyError(f"unknown catalogue {noun} {name!r}; known {plural}: "
+                       f"{', '.join(sorted(catalogue))}")
+    unknown = sorted(set(parameters) - set(entry.parameters))
+    if unknown:
+        allowed = ", ".join(entry.parameters) or "none"
+        raise TypeError(f"catalogue {noun} {entry.name!r} has no parameter "
+                        f"{', '.join(repr(u) for u in unknown)}; its parameters are: {allowed}")
+    return entry
+
+
 def catalogue_names() -> list[str]:
     """Names accepted by :func:`catalogue_metric`."""
     return sorted(CATALOGUE)
@@ -190,15 +212,7 @@ def catalogue_metric(name: str, **parameters) -> Metric:
     >>> catalogue_metric("sphere", n=3, a=2).ricci_scalar
     3/2
     """
-    entry = CATALOGUE.get(name.lower())
-    if entry is None:
-        raise KeyError(f"unknown catalogue metric {name!r}; known metrics: "
-                       f"{', '.join(catalogue_names())}")
-    unknown = sorted(set(parameters) - set(entry.parameters))
-    if unknown:
-        allowed = ", ".join(entry.parameters) or "none"
-        raise TypeError(f"catalogue metric {entry.name!r} has no parameter "
-                        f"{', '.join(repr(u) for u in unknown)}; its parameters are: {allowed}")
+    entry = lookup_entry(CATALOGUE, name, parameters, "metric", "metrics")
     values = {key: sympy.sympify(value) if isinstance(value, str) else value
               for key, value in parameters.items()}
     return entry.build(**values)

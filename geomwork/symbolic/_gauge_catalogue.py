@@ -15,6 +15,7 @@ from typing import Callable, Mapping
 
 import sympy
 
+from ._catalogue import lookup_entry
 from ._chart import Chart
 from ._gauge import Connection
 from ._lie import su, u1
@@ -165,13 +166,5 @@ def gauge_field(name: str, **parameters) -> Connection:
     TypeError
         For a parameter the entry does not take, listing its parameters.
     """
-    entry = GAUGE_CATALOGUE.get(name.lower())
-    if entry is None:
-        raise KeyError(f"unknown catalogue gauge field {name!r}; known fields: "
-                       f"{', '.join(gauge_catalogue_names())}")
-    unknown = sorted(set(parameters) - set(entry.parameters))
-    if unknown:
-        allowed = ", ".join(entry.parameters) or "none"
-        raise TypeError(f"catalogue gauge field {entry.name!r} has no parameter "
-                        f"{', '.join(repr(u) for u in unknown)}; its parameters are: {allowed}")
+    entry = lookup_entry(GAUGE_CATALOGUE, name, parameters, "gauge field", "fields")
     return entry.build(**parameters)
