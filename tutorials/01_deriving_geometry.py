@@ -17,7 +17,7 @@
 # This tutorial derives, exactly, the curvature of a metric, the calculus of
 # differential forms and the Yang–Mills quantities of the BPST instanton.  Every
 # scalar lives in geomwork's differential rational-function field, so results
-# are canonical: an identity that holds comes out as exactly 0 or 1, with no
+# are canonical: a true identity comes out as exactly 0 or 1, with no
 # call to `simplify`.  In Jupyter, metrics, tensors, forms and connections
 # display as LaTeX.
 
@@ -30,8 +30,8 @@ from geomwork.symbolic import (Chart, Metric, bpst, catalogue_metric, coordinate
 # %% [markdown]
 # ## A metric and its curvature
 #
-# A chart is a list of coordinates, with optional ranges; the ranges give a
-# reference point where square roots are taken positive and default bounds for
+# A chart is a list of coordinates with optional ranges.  The ranges give a
+# reference point, where square roots are taken positive, and default bounds for
 # integrals.  Here is the round 2-sphere of radius `a`.
 
 # %%

@@ -223,7 +223,7 @@ def _pull_back_connection(connection: Connection, chart: Chart, coordinates) -> 
 
 
 def monopole_bundle(charge: int = 1) -> tuple[PrincipalBundle, dict[str, Connection]]:
-    """The U(1) bundle of charge n over :math:`S^2` with its Wu–Yang connection.
+    """Build the U(1) bundle of charge n over :math:`S^2` with its Wu–Yang connection.
 
     Patches N (θ < π) and S (θ > 0) share the coordinates (θ, φ);
     :math:`A_N = -\\tfrac{in}{2}(1 - \\cos\\theta)d\\phi`,
@@ -256,7 +256,7 @@ def monopole_bundle(charge: int = 1) -> tuple[PrincipalBundle, dict[str, Connect
 
 
 def instanton_bundle(degree: int = 1, rho=None) -> tuple[PrincipalBundle, dict[str, Connection] | None]:
-    """The SU(2) bundle over :math:`S^4` clutched by a map of the given degree, with BPST for degree 1.
+    """Build the SU(2) bundle over :math:`S^4` clutched by a map of the given degree, with BPST for degree 1.
 
     Patches N and S are copies of :math:`\\mathbb{R}^4` with coordinates x and y,
     glued on :math:`\\mathbb{R}^4\\setminus 0` by the inversion :math:`y = x/|x|^2`

@@ -99,7 +99,7 @@ def _determinant(x, zero):
 
 
 def euclidean_metric(chart: Chart) -> Metric:
-    """The flat metric :math:`\\delta_{\\mu\\nu}` on a chart (the default for Yang–Mills quantities)."""
+    """Return the flat metric :math:`\\delta_{\\mu\\nu}` on a chart, the default for Yang–Mills quantities."""
     return Metric(chart, [1] * chart.dim, name="delta")
 
 

@@ -46,7 +46,7 @@ def _symbol(value, name):
 
 
 def bpst(rho=None, center=None, gauge: str = "regular") -> Connection:
-    """The BPST instanton of size :math:`\\rho` centred at z, on :math:`\\mathbb{R}^4`.
+    """Build the BPST instanton of size :math:`\\rho` centred at z, on :math:`\\mathbb{R}^4`.
 
     Regular gauge :math:`A^a{}_\\mu = 2\\eta^a{}_{\\mu\\nu}y_\\nu/(y^2 + \\rho^2)` with
     :math:`y = x - z`; singular gauge :math:`A^a{}_\\mu = 2\\rho^2\\bar\\eta^a{}_{\\mu\\nu}
@@ -100,7 +100,7 @@ def thooft_multi_instanton(sizes=None, centers=None) -> Connection:
 
 
 def dirac_monopole(charge=1) -> Connection:
-    """The U(1) Dirac monopole of charge n on :math:`S^2`, northern patch.
+    """Build the U(1) Dirac monopole of charge n on :math:`S^2`, northern patch.
 
     :math:`A = -\\tfrac{i n}{2}(1 - \\cos\\theta)\\,d\\phi`, i.e. :math:`A^1{}_\\phi =
     \\tfrac{n}{2}(1 - \\cos\\theta)` for the generator :math:`T = -i`, with the unit
@@ -118,7 +118,7 @@ def dirac_monopole(charge=1) -> Connection:
 
 
 def wu_yang_monopole() -> Connection:
-    """The Wu–Yang monopole on :math:`\\mathbb{R}^3\\setminus 0`: :math:`A^a{}_i = \\epsilon_{aij}x_j/r^2`.
+    """Build the Wu–Yang monopole on :math:`\\mathbb{R}^3\\setminus 0`: :math:`A^a{}_i = \\epsilon_{aij}x_j/r^2`.
 
     A static solution of the Yang–Mills equations with :math:`F^a{}_{ij} =
     -\\epsilon_{ijk}x_a x_k/r^4`, the field of a unit magnetic charge.

@@ -1,7 +1,7 @@
 """Property checkers for gauge fields, shared by the tests and available to users.
 
 Each raises ``AssertionError`` naming the first component that fails, with
-its value, and returns None when the property holds exactly.
+its value, and returns None when the property is exact.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ def test_bpst_field_strength_kernel_is_thooft_symbol():
         torch.testing.assert_close(values[:, a, mu, nu], expected, rtol=1e-12, atol=1e-15)
 
 
-def test_instanton_density_is_action_density_over_8_pi_squared():
+def test_instanton_density_of_self_dual_field():
     """Self-dual: q = (1/4) F F / (8 pi^2) pointwise."""
     kernels = connection_kernels(bpst(), ["action-density", "instanton-density"], use_cache=False)
     points = _points(torch.float64)

@@ -250,7 +250,7 @@ def test_dirac_monopole_density_on_round_sphere():
         assert connection.action_density() == sympy.Rational(charge ** 2, 4)
 
 
-def test_second_chern_form_is_minus_instanton_density_for_su2():
+def test_second_chern_form_su2():
     """For traceless F, c2 = tr(F^F)/(8 pi^2) and k = -integral of c2."""
     connection = bpst(rho=1)
     assert connection.second_chern_form() == -connection.instanton_density()
@@ -267,7 +267,7 @@ def test_action_form_on_curved_metric():
     assert form.component((0, 1, 2, 3)) == density * metric.volume_factor
 
 
-def test_yang_mills_current_on_curved_metric_matches_euler_lagrange():
+def test_current_euler_lagrange_curved_metric():
     """Euler-Lagrange of sqrt|g| (1/4)<F, F> gives -sqrt|g| <T, T> J = -2 sqrt|g| J for u(1)."""
     chart = Chart("x y")
     x, y = chart.coordinates
