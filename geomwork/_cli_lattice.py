@@ -27,6 +27,16 @@ _SUFFIX_FORMATS = {".lime": "ildg", ".ildg": "ildg", ".nersc": "nersc", ".h5": "
 _SU3_ONLY_FORMATS = {"ildg", "nersc"}
 
 
+def _check_output_folder(path: Path) -> None:
+    """Reject an output path whose folder is missing or that is a folder, before any work."""
+    if path.is_dir():
+        raise typer.BadParameter(f"{path} is a folder; give a file name such as {path / 'cfg.h5'}",
+                                 param_hint="--out")
+    if not path.parent.is_dir():
+        raise typer.BadParameter(f"folder {path.parent} does not exist; create it first",
+                                 param_hint="--out")
+
+
 def _output_format(path: Path, format: Optional[str], group_name: str) -> str:
     from .numeric.io import FORMATS
 
@@ -131,8 +141,9 @@ def generate(
 
     try:
         group_name = get_group(group).name
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--group") from None
+    except ValueError:
+        raise typer.BadParameter(f"unknown group {group!r}; use u1, su2, su3 or suN with N an "
+                                 "integer (e.g. su4)", param_hint="--group") from None
     if size < 2 or size % 2:
         raise typer.BadParameter(
             f"lattice size {size} is invalid; checkerboard updates need an even size >= 2", param_hint="--size"
@@ -146,6 +157,7 @@ def generate(
         )
     if resume and checkpoint is None:
         raise typer.BadParameter("--resume needs --checkpoint FILE to resume from", param_hint="--resume")
+    _check_output_folder(out)
     output_format = _output_format(out, format, group_name)
 
     chain = _load_chain(checkpoint, group_name, size, beta, seed) if resume else _new_chain(group_name, size, beta, seed)
@@ -180,7 +192,9 @@ def _read_field(path: Path):
     try:
         configuration = read_configuration(path)
     except ConfigurationFileError as error:
-        raise typer.BadParameter(str(error), param_hint="CONFIGURATION") from None
+        message = str(error).split("; pass format=")[0]
+        raise typer.BadParameter(f"{message}; the flow command reads ILDG (LIME), NERSC, openQCD "
+                                 "and HDF5 files", param_hint="CONFIGURATION") from None
     if configuration.links.ndim != 7:
         raise typer.BadParameter(
             f"{path} contains a {configuration.links.ndim - 3}D field; the flow command needs a 4D field",
@@ -202,11 +216,11 @@ def flow(
     from .numeric import INTEGRATORS, FlowHistory, find_t0, wilson_flow_force
     from .numeric.io import read_checkpoint, write_checkpoint
 
-    if not step > 0 or not t_max > 0 or measure_every < 1:
-        raise typer.BadParameter(
-            f"--t-max {t_max}, --step {step}, --measure-every {measure_every}: all must be positive",
-            param_hint="--step",
-        )
+    for option, value in (("--t-max", t_max), ("--step", step), ("--measure-every", measure_every)):
+        if not value > 0:
+            raise typer.BadParameter(f"{option} {value} is invalid; it must be positive",
+                                     param_hint=option)
+    _check_output_folder(out)
     steps = int(round(t_max / step))
     if not math.isclose(steps * step, t_max, rel_tol=1e-9):
         raise typer.BadParameter(
@@ -232,8 +246,14 @@ def flow(
                 f"flow file {out} was written with --step {stored.attributes['epsilon']}; resume with that step",
                 param_hint="--step",
             )
-        field = field.with_links(stored.links)
         done = int(stored.step)
+        if done > steps:
+            raise typer.BadParameter(
+                f"flow file {out} already reaches t = {done * step:g}, beyond --t-max {t_max:g}; "
+                f"give --t-max of at least {done * step:g}",
+                param_hint="--t-max",
+            )
+        field = field.with_links(stored.links)
         for name in _HISTORY_NAMES:
             getattr(history, name).extend(float(value) for value in stored.history[name])
     else:

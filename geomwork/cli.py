@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from pathlib import Path
 from typing import Optional
@@ -45,14 +46,26 @@ def main(
     logging.getLogger("geomwork").setLevel(level)
 
 
-def _parse_parameters(pairs: list[str]) -> dict[str, str]:
+_SAFE_VALUE = re.compile(r"^[A-Za-z0-9_.+\-*/^() ]+$")
+
+
+def _parse_parameters(pairs: list[str], option: str = "--param") -> dict[str, str]:
+    """Split NAME=VALUE pairs, rejecting repeats and values that are not plain expressions."""
     parameters = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise typer.BadParameter(f"expected NAME=VALUE, got {pair!r} (e.g. --param M=1)",
-                                     param_hint="--param")
-        parameters[name.strip()] = value.strip()
+        name, value = name.strip(), value.strip()
+        if not sep or not name or not value:
+            raise typer.BadParameter(f"expected NAME=VALUE, got {pair!r} (e.g. {option} M=1)",
+                                     param_hint=option)
+        if not _SAFE_VALUE.match(value) or "__" in value or "=" in value:
+            raise typer.BadParameter(
+                f"value of {name} is invalid: {value!r}; give a number or an expression in "
+                "numbers and names, such as 1/2 or 2*M", param_hint=option)
+        if name in parameters:
+            raise typer.BadParameter(f"{name} is given twice ({parameters[name]!r} and {value!r}); "
+                                     "give it once", param_hint=option)
+        parameters[name] = value
     return parameters
 
 
@@ -117,6 +130,19 @@ def derive_gauge(
     typer.echo(gauge_report(field, latex=latex))
 
 
+def _check_module_path(output: Path) -> None:
+    """Reject an output path that is a folder, sits in a missing folder or cannot be imported."""
+    if output.is_dir():
+        raise typer.BadParameter(f"{output} is a folder; give a file name such as "
+                                 f"{output / 'kernels.py'}", param_hint="--output")
+    if not output.parent.is_dir():
+        raise typer.BadParameter(f"folder {output.parent} does not exist; create it first",
+                                 param_hint="--output")
+    if output.suffix != ".py" or not output.stem.isidentifier():
+        raise typer.BadParameter(f"{output.name} cannot be imported as a Python module; use a name "
+                                 "such as kernels.py (letters, digits and _)", param_hint="--output")
+
+
 @app.command("codegen")
 def codegen(
     connection: str = typer.Option(..., "--connection", "-c",
@@ -137,8 +163,9 @@ def codegen(
     if quantity not in FIELD_QUANTITIES:
         raise typer.BadParameter(f"unknown quantity {quantity!r}; choose one of "
                                  f"{', '.join(FIELD_QUANTITIES)}", param_hint="--quantity")
+    _check_module_path(output)
     defaults = {}
-    for name, value in _parse_parameters(default).items():
+    for name, value in _parse_parameters(default, "--default").items():
         try:
             defaults[name] = float(value)
         except ValueError:
@@ -148,16 +175,24 @@ def codegen(
         field = gauge_field(connection)
     except KeyError as error:
         raise typer.BadParameter(error.args[0], param_hint="--connection") from None
-    try:
-        kernel = connection_kernel(field, quantity, defaults=defaults, use_cache=False)
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--default") from None
-    if not output.parent.exists():
-        raise typer.BadParameter(f"folder {output.parent} does not exist; create it first",
-                                 param_hint="--output")
+    if quantity == "instanton-density" and field.chart.dim != 4:
+        raise typer.BadParameter(f"the instanton density needs a 4-dimensional base; {connection} "
+                                 f"lives on {field.chart.dim} dimensions", param_hint="--quantity")
+    names = sorted(str(s) for s in field.free_parameters())
+    unknown = sorted(set(defaults) - set(names))
+    if unknown:
+        raise typer.BadParameter(f"{connection} has no parameter {', '.join(unknown)}; its "
+                                 f"parameters are: {', '.join(names) or 'none'}",
+                                 param_hint="--default")
+    kernel = connection_kernel(field, quantity, defaults=defaults, use_cache=False)
     temporary = output.with_name(f".{output.name}.tmp")
-    temporary.write_text(kernel.source, encoding="utf-8")
-    temporary.replace(output)
+    try:
+        temporary.write_text(kernel.source, encoding="utf-8")
+        temporary.replace(output)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise typer.BadParameter(f"cannot write {output}: {error.strerror}",
+                                 param_hint="--output") from None
     parameters = ", ".join(kernel.plan.parameters) or "none"
     typer.echo(f"wrote {output}: function {kernel.plan.name}(x, *, {parameters}) with x of shape "
                f"(..., {field.chart.dim}) in the coordinates "

@@ -112,3 +112,44 @@ def test_codegen_non_numeric_default(tmp_path):
     result = runner.invoke(app, ["codegen", "-c", "bpst", "-o", str(tmp_path / "k.py"), "-d", "rho=big"])
     assert result.exit_code == 2
     assert "default of rho must be a number, got 'big'" in result.output
+
+
+def test_parameter_value_must_be_plain_expression():
+    result = runner.invoke(app, ["derive", "curvature", "-m", "sphere", "-p", "a=__import__('os')"])
+    assert result.exit_code == 2
+    assert "value of a is invalid" in result.output
+
+
+def test_parameter_given_twice_is_rejected():
+    result = runner.invoke(app, ["derive", "curvature", "-m", "sphere", "-p", "a=1", "-p", "a=2"])
+    assert result.exit_code == 2
+    assert "a is given twice" in result.output
+
+
+def test_dirac_charge_must_be_integer():
+    result = runner.invoke(app, ["derive", "gauge", "-c", "dirac", "-p", "charge=3/2"])
+    assert result.exit_code == 2
+    assert "charge n of a Dirac monopole must be an integer" in result.output
+
+
+def test_codegen_rejects_folder_and_bad_module_name(tmp_path):
+    folder = runner.invoke(app, ["codegen", "-c", "bpst", "-o", str(tmp_path)])
+    assert folder.exit_code == 2
+    assert "is a folder" in folder.output
+    dashed = runner.invoke(app, ["codegen", "-c", "bpst", "-o", str(tmp_path / "my-kernels.py")])
+    assert dashed.exit_code == 2
+    assert "cannot be imported as a Python module" in dashed.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_codegen_unknown_default_lists_parameters(tmp_path):
+    result = runner.invoke(app, ["codegen", "-c", "bpst", "-o", str(tmp_path / "k.py"), "-d", "r=1"])
+    assert result.exit_code == 2
+    assert "bpst has no parameter r; its parameters are: rho" in result.output
+
+
+def test_codegen_instanton_density_needs_4d(tmp_path):
+    result = runner.invoke(app, ["codegen", "-c", "wu-yang", "-q", "instanton-density",
+                                 "-o", str(tmp_path / "k.py")])
+    assert result.exit_code == 2
+    assert "Invalid value for --quantity" in result.output

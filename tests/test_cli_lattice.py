@@ -126,3 +126,10 @@ def test_flow_unknown_format_is_usage_error(tmp_path):
     result = invoke("flow", path, "--t-max", 0.1, "--out", tmp_path / "flow.h5")
     assert result.exit_code == 2
     assert "unknown configuration format" in result.output
+
+
+def test_generate_missing_output_folder_fails_before_work(tmp_path):
+    result = runner.invoke(app, ["lattice", "generate", "--group", "su2", "--size", "4", "--sweeps", "1",
+                                 "--out", str(tmp_path / "missing" / "cfg.h5")])
+    assert result.exit_code == 2
+    assert "does not exist; create it first" in result.output

@@ -530,7 +530,7 @@ class DifferentialForm:
 
     # ------------------------------------------------------------------ integration
 
-    def integrate(self, bounds: Mapping | None = None) -> sympy.Expr:
+    def integrate(self, bounds: Mapping | None = None, separable_only: bool = False) -> sympy.Expr:
         """Integrate a top-degree form over a coordinate box, exactly with sympy.
 
         :math:`\\int f\\, dx^1\\wedge\\dots\\wedge dx^n = \\int f\\, dx^1\\cdots dx^n`,
@@ -560,6 +560,12 @@ class DifferentialForm:
         logger.debug("integrating %s over %s", self.name, limits)
         separated = _separate_variables(component.factor(), [limit[0] for limit in limits])
         if separated is None:
+            if separable_only:
+                raise FormError(
+                    f"the integrand of {self.name} is not a product of one-variable factors, so "
+                    "it has no fast exact integral; call integrate() without separable_only to "
+                    "let sympy try (it may run for a long time), or integrate numerically"
+                )
             return sympy.integrate(component.expr, *limits)
         # a product of one-variable factors integrates factor by factor, which is much faster
         total = separated.pop(None, sympy.Integer(1))

@@ -214,6 +214,14 @@ class Connection:
                         result[i][j] = result[i][j] + coefficient * generator[i][j]
         return result
 
+    def free_parameters(self) -> set:
+        """Return the symbols in the components other than the chart's coordinates (sizes, centres)."""
+        symbols = set()
+        for row in self.components:
+            for value in row:
+                symbols |= value.expr.free_symbols
+        return symbols - set(self.chart.coordinates)
+
     def matrix(self, mu: int) -> list[list[FieldElement]]:
         """Return :math:`A_\\mu = A^a{}_\\mu T_a` as a matrix of exact scalars."""
         return self._combine([row[mu] for row in self.components])
@@ -582,12 +590,15 @@ def hyperspherical_map(cartesian: Chart, radius_name: str = "r") -> "ChartMap":
     return ChartMap(source, cartesian, expressions, name="hyperspherical")
 
 
-def integrate_over_space(form: DifferentialForm, radius=None) -> sympy.Expr:
+def integrate_over_space(form: DifferentialForm, radius=None, separable_only: bool = False) -> sympy.Expr:
     """Integrate a top-degree form on a Cartesian chart over :math:`\\mathbb{R}^n` or a ball, exactly.
 
     The form is pulled back to hyperspherical coordinates, whose orientation is
     compared with the Cartesian one at the reference point, and integrated over
     the coordinate box with sympy: r from 0 to ``radius`` (infinity by default).
+    With ``separable_only=True`` an integrand that is not a product of
+    one-variable factors raises :class:`FormError` instead of starting sympy's
+    general integration, which can run for a long time.
     """
     mapping = hyperspherical_map(form.chart)
     pulled = mapping.pullback(form)
@@ -595,5 +606,5 @@ def integrate_over_space(form: DifferentialForm, radius=None) -> sympy.Expr:
                                                {tuple(range(form.chart.dim)): 1}))
     orientation = volume.component(tuple(range(form.chart.dim))).evaluate().real
     bounds = {} if radius is None else {mapping.source.coordinates[0]: (0, radius)}
-    result = pulled.integrate(bounds)
+    result = pulled.integrate(bounds, separable_only=separable_only)
     return sympy.simplify(result if orientation > 0 else -result)

@@ -112,6 +112,9 @@ def dirac_monopole(charge=1) -> Connection:
                                                          "phi": (0, 2 * sympy.pi)})
     theta = chart.coordinates[0]
     n = sympy.sympify(charge)
+    if n.is_number and not n.is_Integer:
+        raise ValueError(f"the charge n of a Dirac monopole must be an integer (the transition "
+                         f"function e^(-i n phi) must be single-valued), got {n}")
     sphere = Metric(chart, [1, sympy.sin(theta) ** 2], name="g_S2")
     return Connection(u1(), chart, [[0, n * (1 - sympy.cos(theta)) / 2]], name="A_Dirac",
                       metric=sphere)

@@ -73,6 +73,7 @@ def gauge_report(connection, latex: bool = False, integrate: bool = True) -> str
     four-dimensional Cartesian charts; a U(1) field on a chart with finite
     ranges reports its first Chern number instead.
     """
+    from ._forms import FormError
     from ._gauge import integrate_over_space
 
     chart = connection.chart
@@ -100,10 +101,16 @@ def gauge_report(connection, latex: bool = False, integrate: bool = True) -> str
             verdict = "neither self-dual nor anti-self-dual"
         lines.append(f"duality: {verdict}")
         if integrate:
-            action = integrate_over_space(connection.action_form())
-            charge = integrate_over_space(connection.instanton_density())
-            lines.append(f"action S (g = 1, over R^4) = {sympy.latex(action) if latex else action}")
-            lines.append(f"instanton number k = {charge}")
+            try:
+                action = integrate_over_space(connection.action_form(), separable_only=True)
+                charge = integrate_over_space(connection.instanton_density(), separable_only=True)
+            except FormError:
+                lines.append("action S and instanton number: not computed exactly, because the "
+                             "densities do not separate in hyperspherical coordinates")
+            else:
+                lines.append(f"action S (g = 1, over R^4) = "
+                             f"{sympy.latex(action) if latex else action}")
+                lines.append(f"instanton number k = {charge}")
     else:
         lines.append(f"duality: not defined in dimension {chart.dim}")
         if connection.algebra.dim == 1 and integrate and len(chart.ranges) == chart.dim:

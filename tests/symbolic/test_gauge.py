@@ -7,7 +7,7 @@ import pytest
 import sympy
 from sympy.calculus.euler import euler_equations
 
-from geomwork.symbolic import (Chart, Connection, GaugeError, MatrixForm, Metric, assert_bianchi,
+from geomwork.symbolic import (Chart, Connection, FormError, GaugeError, MatrixForm, Metric, assert_bianchi,
                                assert_gauge_covariant, assert_self_dual, bpst, dirac_monopole,
                                gauge_field, integrate_over_space, so, su, thooft_eta,
                                thooft_multi_instanton, u1, wu_yang_monopole)
@@ -291,3 +291,9 @@ def test_connection_from_two_form_is_rejected():
     connection = _random_connection(15, su(2), 3)
     with pytest.raises(GaugeError, match="a connection is a matrix of 1-forms; F has degree 2"):
         Connection.from_form(su(2), connection.curvature)
+
+
+def test_separable_only_integration_rejects_thooft_density():
+    connection = thooft_multi_instanton()
+    with pytest.raises(FormError, match="not a product of one-variable factors"):
+        integrate_over_space(connection.instanton_density(), separable_only=True)
