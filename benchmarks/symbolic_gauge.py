@@ -61,14 +61,14 @@ import argparse
 import json
 import os
 import platform
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from _processes import run_child  # benchmarks/ is on sys.path when a script runs
 
 CASES = ("bpst", "su3-polynomial")
 SYSTEMS = ("geomwork", "sage")
@@ -334,41 +334,16 @@ def run_subprocess(python: str, system: str, spec_file: Path, timeout: float) ->
         log_file = Path(folder) / "stderr.txt"
         command = [python, os.path.abspath(__file__), "--run-case", system, str(spec_file),
                    "--result-file", str(result_file), "--progress-file", str(progress_file)]
-        with open(log_file, "wb") as log:
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                       start_new_session=True)
-        status, usage = _wait_with_timeout(process.pid, timeout)
-        run = Run(peak_rss_kib=usage.ru_maxrss if usage else 0)
+        failure, peak = run_child(command, log_file, result_file, timeout)
+        run = Run(peak_rss_kib=peak, failure=failure)
         if progress_file.exists():
             run.stages = json.loads(progress_file.read_text())
 
-        if status is None:
-            run.failure = "timeout"
-        elif status != 0 or not result_file.exists():
-            lines = log_file.read_text(errors="replace").strip().splitlines()
-            run.failure = lines[-1] if lines else f"exit status {status}"
-        else:
+        if failure is None:
             run.payload = json.loads(result_file.read_text())
             run.seconds = run.payload["seconds"]
             run.stages = run.payload["stages"]
         return run
-
-
-def _wait_with_timeout(pid: int, timeout: float):
-    """Reap ``pid`` with its resource usage; kill its process group after ``timeout`` s.
-
-    Returns ``(exit status, rusage)``, with status ``None`` when it was killed.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        reaped, status, usage = os.wait4(pid, os.WNOHANG)
-        if reaped:
-            return os.waitstatus_to_exitcode(status), usage
-        if time.monotonic() > deadline:
-            os.killpg(pid, signal.SIGKILL)
-            _, _, usage = os.wait4(pid, 0)
-            return None, usage
-        time.sleep(0.05)
 
 
 @dataclass
