@@ -2,7 +2,7 @@
 
 Every entry is a function of keyword parameters that returns a :class:`Metric`.
 A parameter left out stays a positive (or, for FLRW's k, real) symbol, so the
-curvature comes out as a formula in it; a number given instead is substituted
+curvature comes out as a formula in it.  A number given instead is substituted
 before anything is computed.
 """
 

@@ -21,7 +21,7 @@ parameter ``p``        ``p``                       0
 Algebraic generators (``c``, ``w``, the imaginary unit ``i`` with i² = −1) form a
 tower of quadratic extensions.  An element is stored as ``numer / denom`` with
 ``numer`` of degree at most one in every algebraic generator and ``denom`` free of
-them; sympy's fraction field cancels the gcd.  That representation is canonical:
+them.  sympy's fraction field cancels the gcd.  That representation is canonical:
 two elements are equal exactly when their numerators and denominators are, so zero
 is recognised at once, with no call to ``simplify``.
 
@@ -580,10 +580,10 @@ class DifferentialField:
     def conjugate(self, element: "FieldElement") -> "FieldElement":
         """Complex-conjugate an element.
 
-        The imaginary unit changes sign and :math:`\\overline{e^{u}} = e^{\\bar u}`;
-        every other generator (coordinates, parameters, undefined functions,
-        sin, cos, log and square roots of radicands positive at the reference
-        point) is taken as real.
+        The imaginary unit changes sign and :math:`\\overline{e^{u}} = e^{\\bar u}`.
+        Every other generator is taken as real: coordinates, parameters,
+        undefined functions, sin, cos, log, and square roots of radicands
+        positive at the reference point.
         """
         unit = self._by_key.get(("sqrt", sympy.Integer(-1)))
         frac = self._lift(element.frac)
@@ -636,11 +636,11 @@ class DifferentialField:
         return numer / denom
 
     def reference_values(self) -> dict:
-        """Numeric values of every generator at the reference point.
+        """Return the numeric values of every generator at the reference point.
 
         Coordinates and parameters take the values given to the constructor, or
-        distinct defaults in (0.3, 0.8); undefined functions and their derivatives
-        take values near 1 (so a scale factor a(t) counts as positive).
+        distinct defaults in (0.3, 0.8).  Undefined functions and their derivatives
+        take values near 1, so a scale factor a(t) counts as positive.
         """
         values = {}
         defaults = iter(_DEFAULT_REFERENCE_VALUES)

@@ -119,7 +119,7 @@ class Connection:
     name : str
     metric : Metric, optional
         The base manifold's metric, used by the Yang–Mills quantities when no
-        metric is passed to them; without it they use the flat metric of the chart.
+        metric is passed to them.  Without it they use the flat metric of the chart.
 
     Raises
     ------

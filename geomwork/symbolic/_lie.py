@@ -190,7 +190,7 @@ class LieAlgebra:
                                      lambda a, b: sympy.expand((ad[a] * ad[b]).trace()))
 
     def inner(self, x: sympy.Matrix, y: sympy.Matrix) -> sympy.Expr:
-        """The invariant inner product :math:`\\langle X, Y\\rangle = -2\\operatorname{tr}(XY)`."""
+        """Return the invariant inner product :math:`\\langle X, Y\\rangle = -2\\operatorname{tr}(XY)`."""
         return sympy.expand(-2 * (sympy.Matrix(x) * sympy.Matrix(y)).trace())
 
     @cached_property

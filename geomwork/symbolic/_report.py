@@ -69,9 +69,10 @@ def curvature_report(metric: Metric, latex: bool = False) -> str:
 def gauge_report(connection, latex: bool = False, integrate: bool = True) -> str:
     """Format a connection's field strength, action density, duality and integrals as text.
 
-    The action and instanton number are integrated exactly over all of R^4 for
-    four-dimensional Cartesian charts; a U(1) field on a chart with finite
-    ranges reports its first Chern number instead.
+    For four-dimensional Cartesian charts the action and instanton number are
+    integrated exactly over all of R^4 when their densities separate in
+    hyperspherical coordinates (otherwise the report says so).  A U(1) field on a
+    chart with finite ranges reports its first Chern number instead.
     """
     from ._forms import FormError
     from ._gauge import integrate_over_space
