@@ -12,6 +12,7 @@ import typer
 
 from . import __version__
 from ._cli_lattice import lattice_app
+from ._cli_run import register as _register_run
 
 app = typer.Typer(
     help="geomwork: exact differential geometry, torch kernels and gauge-field flows.",
@@ -22,6 +23,7 @@ derive_app = typer.Typer(help="Derive geometric quantities exactly and print the
                          no_args_is_help=True)
 app.add_typer(derive_app, name="derive")
 app.add_typer(lattice_app, name="lattice")
+_register_run(app)
 
 
 def _version_callback(value: bool) -> None:
