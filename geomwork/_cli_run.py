@@ -75,7 +75,11 @@ def run(
         typer.echo(f"[{time.perf_counter() - start:6.1f} s] {part}: {description}")
 
     typer.echo(f"geomwork run: parts {', '.join(config.parts)} from {config.source}, writing {out}")
-    result = run_study(config, out, overwrite=overwrite, progress=progress, stage_callback=announce)
+    try:
+        result = run_study(config, out, overwrite=overwrite, progress=progress, stage_callback=announce)
+    except StudyError as error:
+        typer.echo(f"Error: {error}", err=True)
+        raise typer.Exit(2) from None
     summary = result.summary
     typer.echo(f"[{summary['wall_seconds']:6.1f} s] done")
     if "instanton" in summary:

@@ -47,14 +47,23 @@ def check_output_folder(folder: str | os.PathLike, overwrite: bool = False) -> P
     """Return ``folder`` as a path if a study may write it, else raise :class:`StudyError`."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise StudyError(f"output {folder} is a file; give a folder name, e.g. --output {folder}-run")
+        raise StudyError(f"output {folder} is a file; give a folder name, e.g. --out {folder}-run")
     if folder.exists() and any(folder.iterdir()) and not overwrite:
-        raise StudyError(f"output folder {folder} already holds files; choose another with --output "
+        raise StudyError(f"output folder {folder} already holds files; choose another with --out "
                          "or replace it with --overwrite")
     if not folder.absolute().parent.is_dir():
         raise StudyError(f"the folder {folder.absolute().parent} that should hold {folder.name} does not "
                          "exist; create it first")
     return folder
+
+
+def _check_rendering() -> None:
+    """Stop before any work when pyvista cannot draw the study's 3D pictures here."""
+    from ..viz import offscreen_rendering_support
+
+    support = offscreen_rendering_support()
+    if not support.available:
+        raise StudyError(f"the study draws 3D pictures, but {support.reason}")
 
 
 def _json_default(value: Any) -> Any:
@@ -97,6 +106,7 @@ def run_study(config: StudyConfig, output: str | os.PathLike, *, overwrite: bool
         Called as ``stage_callback(part, description)`` as each step starts.
     """
     folder = check_output_folder(output, overwrite)
+    _check_rendering()
     partial = folder.absolute().parent / f".{folder.name}.partial-{os.getpid()}"
     if partial.exists():
         shutil.rmtree(partial)
