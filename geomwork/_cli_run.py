@@ -34,7 +34,7 @@ def _quiet_vtk_warnings() -> None:
 def run(
     study: str = typer.Argument("all", help=_STUDY_HELP, show_default=True),
     out: Path = typer.Option(Path("geomwork-run"), "--out", "-o",
-                             help="Output folder; it must not hold files unless --overwrite is given."),
+                             help="Output folder; it must be absent or empty unless --overwrite is given."),
     overwrite: bool = typer.Option(False, "--overwrite",
                                    help="Replace the output folder once the new one is complete."),
     setting: list[str] = typer.Option(
@@ -45,10 +45,10 @@ def run(
 ) -> None:
     """Run a study end to end and write one folder of results.
 
-    The built-in study derives the BPST instanton and verifies it exactly, generates its torch
-    kernels, puts it on a 16^4 lattice with thermal noise and Wilson-flows it, runs moduli
-    attention on an ensemble of digit classifiers, Ricci-flows a sphere of revolution, and draws
-    every picture. The folder holds summary.json (every measured number), data.h5, study.toml,
+    The built-in study derives the BPST instanton, verifies it exactly and generates its torch
+    kernels. It puts the instanton on a 16^4 lattice with thermal noise and Wilson-flows it. It
+    runs moduli attention on an ensemble of digit classifiers and Ricci-flows a sphere of
+    revolution. The folder contains summary.json (every measured number), data.h5, study.toml,
     kernels/*.py, the PNG and GIF pictures and report.html.
     """
     from .studies import PARTS, StudyError, check_output_folder, default_study, load_study, parse_override

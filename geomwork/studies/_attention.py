@@ -21,7 +21,7 @@ def _accuracy(probabilities: torch.Tensor, labels: torch.Tensor) -> float:
 
 
 def _projected_ellipsoids(points: torch.Tensor, groups: list[np.ndarray], rows: int):
-    """Project ``points`` on their top three principal axes; return the groups' centres and covariances.
+    """Project ``points`` on their top three principal axes and return the groups' centres and covariances.
 
     ``groups`` lists the networks of each group, and network ``i`` owns rows
     ``i * rows .. (i + 1) * rows - 1`` of ``points``.
@@ -40,7 +40,7 @@ def _projected_ellipsoids(points: torch.Tensor, groups: list[np.ndarray], rows: 
 
 def run_attention(settings: Mapping[str, Any], pictures: Mapping[str, Any], folder: Path, data, *,
                   seed: int, progress: bool, stage: Callable[[str], None]) -> dict[str, Any]:
-    """Run the attention part into ``folder`` and the HDF5 group ``data``; return its summary."""
+    """Run the attention part into ``folder`` and the HDF5 group ``data`` and return its summary."""
     from ..attention import (analyse_ensemble, compare_axes, consensus_activity, moduli_attention,
                              relax_connection, synchronise, train_digit_ensemble)
     from ..viz import plot_energy_history, plot_island_ellipsoids, plot_merge_tree
@@ -53,8 +53,8 @@ def run_attention(settings: Mapping[str, Any], pictures: Mapping[str, Any], fold
             callback=lambda done, total: bar.update(1))
 
     stage("moduli attention: connection, islands, synchronisation")
-    islands_wanted = None if settings["islands"] == "auto" else settings["islands"]
-    analysis = analyse_ensemble(ensemble.hidden, settings["dimension"], n_islands=islands_wanted,
+    island_count = None if settings["islands"] == "auto" else settings["islands"]
+    analysis = analyse_ensemble(ensemble.hidden, settings["dimension"], n_islands=island_count,
                                 n_axes=settings["axes"])
     connection, islands = analysis.connection, analysis.islands
     gauges = analysis.synchronisation.gauges

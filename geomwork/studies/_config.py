@@ -56,7 +56,7 @@ class Setting:
     ``kind`` is ``"int"``, ``"float"``, ``"str"``, ``"ints"`` (a list of integers) or ``"strs"``
     (a list of strings).  ``choices`` restricts strings (and the items of ``"strs"``),
     ``minimum`` and ``maximum`` bound numbers (and the items of ``"ints"``), ``length`` fixes the
-    length of a list, ``even`` asks for even integers and ``auto`` also allows the string
+    length of a list, ``even`` requires even integers and ``auto`` also allows the string
     ``"auto"``.  ``allowed`` overrides the generated description of the allowed values.
     """
 
@@ -171,7 +171,7 @@ _BY_KEY = {setting.key: setting for setting in SETTINGS}
 class StudyConfig:
     """Checked settings of one study: ``config["instanton"]["size"]`` or ``config.get("instanton.size")``.
 
-    Build it with :func:`default_study` or :func:`load_study`; every key holds a value.
+    Build it with :func:`default_study` or :func:`load_study`; every key has a value.
     """
 
     def __init__(self, values: Mapping[str, Mapping[str, Any]], source: str = "built-in defaults"):

@@ -115,7 +115,7 @@ def _slice_samples(density: np.ndarray, gram: np.ndarray, fraction: float = 0.05
 
 
 def _flow(field, settings: Mapping[str, Any], progress: bool):
-    """Flow in ``frames - 1`` segments; return the field, the joined history and the frames."""
+    """Flow in ``frames - 1`` segments and return the field, the joined history and the frames."""
     from ..numeric import wilson_flow
 
     step = settings["flow_step"]
@@ -141,7 +141,7 @@ def _flow(field, settings: Mapping[str, Any], progress: bool):
 
 def run_instanton(settings: Mapping[str, Any], pictures: Mapping[str, Any], folder: Path, data, *,
                   seed: int, progress: bool, stage: Callable[[str], None]) -> dict[str, Any]:
-    """Run the instanton part into ``folder`` and the HDF5 group ``data``; return its summary."""
+    """Run the instanton part into ``folder`` and the HDF5 group ``data`` and return its summary."""
     from ..numeric import discretise_connection, heatbath_sweep, instanton_action
     from ..symbolic import bpst
     from ..viz import (animate_isosurfaces, default_levels, plot_flow_observables, plot_gram_ellipsoids,

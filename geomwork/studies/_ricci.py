@@ -16,11 +16,11 @@ logger = logging.getLogger("geomwork.studies.ricci")
 
 def run_ricci(settings: Mapping[str, Any], pictures: Mapping[str, Any], folder: Path, data, *,
               seed: int, progress: bool, stage: Callable[[str], None]) -> dict[str, Any]:
-    """Run the Ricci part into ``folder`` and the HDF5 group ``data``; return its summary.
+    """Run the Ricci part into ``folder`` and the HDF5 group ``data`` and return its summary.
 
     By Gauss–Bonnet a sphere's area falls at the rate :math:`8\\pi` under Ricci flow, so the flow
-    ends at :math:`T = A_0/8\\pi`; the summary compares the measured time with it.  ``seed`` is
-    unused (the part draws nothing at random) and ``progress`` too (the flow is fast).
+    ends at :math:`T = A_0/8\\pi`, and the summary compares the measured time with it.
+    ``seed`` and ``progress`` are unused because the part draws nothing at random and is fast.
     """
     from ..numeric import RotationalMetric, ricci_flow
     from ..viz import animate_ricci_flow

@@ -33,7 +33,7 @@ _RUNNERS = {"instanton": run_instanton, "attention": run_attention, "ricci": run
 
 @dataclass(frozen=True)
 class StudyResult:
-    """Where a study wrote its files, and what it measured (the content of ``summary.json``)."""
+    """Output folder of a finished study and its measurements (the content of ``summary.json``)."""
 
     folder: Path
     summary: dict[str, Any]
@@ -49,11 +49,11 @@ def check_output_folder(folder: str | os.PathLike, overwrite: bool = False) -> P
     if folder.exists() and not folder.is_dir():
         raise StudyError(f"output {folder} is a file; give a folder name, e.g. --out {folder}-run")
     if folder.exists() and any(folder.iterdir()) and not overwrite:
-        raise StudyError(f"output folder {folder} already holds files; choose another with --out "
+        raise StudyError(f"output folder {folder} is not empty; choose another with --out "
                          "or replace it with --overwrite")
     if not folder.absolute().parent.is_dir():
-        raise StudyError(f"the folder {folder.absolute().parent} that should hold {folder.name} does not "
-                         "exist; create it first")
+        raise StudyError(f"the folder {folder.absolute().parent} for {folder.name} does not exist; "
+                         "create it first")
     return folder
 
 
@@ -87,7 +87,7 @@ def run_study(config: StudyConfig, output: str | os.PathLike, *, overwrite: bool
               progress: bool = False, stage_callback: Callable[[str, str], None] | None = None) -> StudyResult:
     """Run every part of ``config`` and write the output folder.
 
-    The folder holds ``summary.json`` (every measured number), ``data.h5`` (series and fields),
+    The folder contains ``summary.json`` (every measured number), ``data.h5`` (series and fields),
     ``study.toml`` (the settings, every key), the generated kernel modules in ``kernels/``, the
     pictures and ``report.html``.  Work happens in a hidden folder beside ``output`` that is
     renamed at the end, so a failed or interrupted run leaves ``output`` as it was.
@@ -97,7 +97,7 @@ def run_study(config: StudyConfig, output: str | os.PathLike, *, overwrite: bool
     config : StudyConfig
         From :func:`default_study` or :func:`load_study`.
     output : path
-        The folder to write; it must not hold files unless ``overwrite`` is true.
+        The folder to write; it must be absent or empty unless ``overwrite`` is true.
     overwrite : bool
         Replace an existing folder (only after the new one is complete).
     progress : bool

@@ -181,7 +181,7 @@ def test_existing_output_is_refused_before_work(study):
     config = load_study(result.folder / "study.toml")
     with pytest.raises(StudyError) as error:
         run_study(config, result.folder)
-    assert str(error.value) == (f"output folder {result.folder} already holds files; choose another with "
+    assert str(error.value) == (f"output folder {result.folder} is not empty; choose another with "
                                 "--out or replace it with --overwrite")
 
 
