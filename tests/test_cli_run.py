@@ -14,10 +14,11 @@ runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
 def test_help_documents_every_key():
     result = runner.invoke(app, ["run", "--help"])
     assert result.exit_code == 0, result.output
+    words = " ".join(result.output.split())
     for setting in SETTINGS:
         assert f"{setting.name} = " in result.output, setting.key
+        assert f"Allowed: {setting.describe_allowed()}." in words, setting.key
     assert "[instanton]" in result.output
-    assert "Allowed: a list of 4 even integers >= 4 and <= 64." in result.output
 
 
 def test_bad_study_file_stops_before_work(tmp_path):
@@ -34,7 +35,7 @@ def test_bad_study_file_stops_before_work(tmp_path):
 def test_unknown_key_in_override_stops_before_work(tmp_path):
     result = runner.invoke(app, ["run", "instanton", "--set", "instanton.beta=6", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
-    assert result.output == ("Error: built-in study: unknown key instanton.beta; the keys of [instanton] are: "
+    assert result.output == ("Error: --set: unknown key instanton.beta; the keys of [instanton] are: "
                              "group, lattice, size, noise_beta, noise_sweeps, flow_time, flow_step, frames\n")
     assert list(tmp_path.iterdir()) == []
 

@@ -146,12 +146,13 @@ class FlowHistory:
     def record(self, t: float, field: LatticeGaugeField) -> None:
         """Append the measurements of ``field`` at time ``t``."""
         planes = field.ndim * (field.ndim - 1) // 2
+        clovers = field.clover_fields()
         self.t.append(float(t))
-        self.energy_clover.append(float(field.mean_energy_density("clover")))
+        self.energy_clover.append(float(field.energy_density("clover", clovers=clovers).mean()))
         self.energy_plaquette.append(float(field.mean_energy_density("plaquette")))
         self.action.append(float(field.volume * planes * (1.0 - field.mean_plaquette())))
         if field.ndim == 4:
-            self.topological_charge.append(float(field.topological_charge()))
+            self.topological_charge.append(float(field.topological_charge_density(clovers=clovers).sum()))
 
 
 def wilson_flow(

@@ -429,7 +429,15 @@ class LatticeGaugeField:
         self._check_plane(mu, nu)
         return 0.25 * self.group.project_algebra(clover_leaves(self.links, mu, nu))
 
-    def energy_density(self, kind: str = "clover") -> torch.Tensor:
+    def clover_fields(self) -> dict[tuple[int, int], torch.Tensor]:
+        """Return :meth:`clover` for every plane :math:`\\mu < \\nu`, keyed by ``(mu, nu)``.
+
+        Pass the result to :meth:`energy_density` and :meth:`topological_charge_density` to
+        compute the clover leaves once for both.
+        """
+        return {(mu, nu): self.clover(mu, nu) for mu in range(self.ndim) for nu in range(mu + 1, self.ndim)}
+
+    def energy_density(self, kind: str = "clover", *, clovers=None) -> torch.Tensor:
         """Return the energy density :math:`E(x)` in lattice units, shape ``extents``.
 
         Parameters
@@ -439,12 +447,15 @@ class LatticeGaugeField:
             clover :math:`G`.  ``"plaquette"``:
             :math:`E = 2\\sum_{\\mu<\\nu}\\mathrm{Re\\,tr}(1 - P_{\\mu\\nu}(x))`, so that the Wilson
             action is :math:`S = (\\beta/2N)\\sum_x E(x)`.
+        clovers : dict, optional
+            The result of :meth:`clover_fields` for this field, to reuse (``"clover"`` only).
         """
         pairs = [(mu, nu) for mu in range(self.ndim) for nu in range(mu + 1, self.ndim)]
         if kind == "clover":
+            clovers = self.clover_fields() if clovers is None else clovers
             total = 0.0
             for mu, nu in pairs:
-                g = self.clover(mu, nu)
+                g = clovers[mu, nu]
                 total = total - _trace_of_product(g, g).real
             return total
         if kind == "plaquette":
@@ -458,18 +469,19 @@ class LatticeGaugeField:
         """Return the lattice average of :meth:`energy_density`."""
         return self.energy_density(kind).mean()
 
-    def topological_charge_density(self) -> torch.Tensor:
+    def topological_charge_density(self, *, clovers=None) -> torch.Tensor:
         """Return the clover topological charge density :math:`q(x)` of a 4D field, shape ``extents``.
 
         :math:`q = -\\tfrac{1}{4\\pi^2}\\,\\mathrm{Re}[\\mathrm{tr}(G_{01}G_{23}) - \\mathrm{tr}(G_{02}G_{13})
         + \\mathrm{tr}(G_{03}G_{12})]`, which is
         :math:`-\\tfrac{1}{32\\pi^2}\\epsilon_{\\mu\\nu\\rho\\sigma}\\mathrm{tr}\\,G_{\\mu\\nu}G_{\\rho\\sigma}`.
+        ``clovers`` is an optional result of :meth:`clover_fields` to reuse.
         """
         if self.ndim != 4:
             raise ValueError(
                 f"topological charge is defined here for 4D fields; this field has extents {self.extents}"
             )
-        g = {(mu, nu): self.clover(mu, nu) for mu in range(4) for nu in range(mu + 1, 4)}
+        g = self.clover_fields() if clovers is None else clovers
         contraction = (
             _trace_of_product(g[0, 1], g[2, 3]) - _trace_of_product(g[0, 2], g[1, 3]) + _trace_of_product(g[0, 3], g[1, 2])
         )

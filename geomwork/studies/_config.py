@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -330,9 +331,25 @@ def parse_override(text: str) -> tuple[str, str, Any]:
     return section, name, parsed
 
 
+def _check_overrides(overrides: Iterable[tuple[str, str, Any]]) -> list[tuple[str, str, Any]]:
+    """Check each override on its own, so that a bad one is reported as coming from ``--set``."""
+    overrides = list(overrides)
+    for section, name, value in overrides:
+        setting = _BY_KEY.get(f"{section}.{name}")
+        if section not in _SECTIONS:
+            sections = ", ".join(f"[{known}]" for known in _SECTIONS)
+            raise StudyError(f"--set: unknown section [{section}]; the sections are: {sections}")
+        if setting is None:
+            raise _unknown_key("--set", section, name)
+        if _checked(setting, value) is None:
+            raise _invalid("--set", setting, value)
+    return overrides
+
+
 def default_study(parts: Iterable[str] | None = None,
                   overrides: Iterable[tuple[str, str, Any]] = ()) -> StudyConfig:
     """Return the built-in study, optionally restricted to ``parts`` and with ``overrides`` applied."""
+    overrides = _check_overrides(overrides)
     raw: dict[str, dict[str, Any]] = {}
     if parts is not None:
         raw["study"] = {"parts": list(parts)}
@@ -343,6 +360,7 @@ def default_study(parts: Iterable[str] | None = None,
 
 def load_study(path: str | Path, overrides: Iterable[tuple[str, str, Any]] = ()) -> StudyConfig:
     """Read and check a study file; ``overrides`` (from :func:`parse_override`) win over the file."""
+    overrides = _check_overrides(overrides)
     path = Path(path)
     source = f"study file {path}"
     if path.suffix != ".toml":
@@ -374,13 +392,17 @@ def study_to_toml(config: StudyConfig) -> str:
     return "\n".join(lines) + "\n"
 
 
-def describe_settings() -> str:
-    """Return the documentation of every key: section, name, default, meaning and allowed values."""
+def describe_settings(width: int = 100) -> str:
+    """Return the documentation of every key: section, name, default, meaning and allowed values.
+
+    Descriptions are wrapped to lines of at most ``width`` characters.
+    """
     lines = []
     for section in _SECTIONS:
         lines += [f"[{section}]"] if not lines else ["", f"[{section}]"]
         for setting in SETTINGS:
             if setting.section == section:
                 lines.append(f"  {setting.name} = {_show(setting.default)}")
-                lines.append(f"      {setting.help} Allowed: {setting.describe_allowed()}.")
+                text = f"{setting.help} Allowed: {setting.describe_allowed()}."
+                lines += textwrap.wrap(text, width, initial_indent=" " * 6, subsequent_indent=" " * 6)
     return "\n".join(lines)

@@ -122,8 +122,9 @@ def _flow(field, settings: Mapping[str, Any], progress: bool):
     total = int(round(settings["flow_time"] / step))
     ends = np.unique(np.round(np.linspace(0, total, settings["frames"])).astype(int))
     series = {"t": [0.0], "action": [], "energy_clover": [], "topological_charge": []}
-    frames = {"t": [0.0], "action_density": [field.energy_density().numpy()],
-              "charge_density": [field.topological_charge_density().numpy()]}
+    clovers = field.clover_fields()
+    frames = {"t": [0.0], "action_density": [field.energy_density(clovers=clovers).numpy()],
+              "charge_density": [field.topological_charge_density(clovers=clovers).numpy()]}
     with progress_bar(total, "Wilson flow", progress) as bar:
         for start, end in zip(ends[:-1], ends[1:]):
             field, history = wilson_flow(field, (end - start) * step, step, progress=bar)
@@ -131,9 +132,10 @@ def _flow(field, settings: Mapping[str, Any], progress: bool):
             series["t"] += [start * step + t for t in history.t[1:]]
             for name in ("action", "energy_clover", "topological_charge"):
                 series[name] += getattr(history, name)[first:]
+            clovers = field.clover_fields()
             frames["t"].append(end * step)
-            frames["action_density"].append(field.energy_density().numpy())
-            frames["charge_density"].append(field.topological_charge_density().numpy())
+            frames["action_density"].append(field.energy_density(clovers=clovers).numpy())
+            frames["charge_density"].append(field.topological_charge_density(clovers=clovers).numpy())
     series = {name: np.asarray(values, dtype=float) for name, values in series.items()}
     frames = {name: np.asarray(values) for name, values in frames.items()}
     return field, series, frames

@@ -44,13 +44,21 @@ class StudyResult:
 
 
 def check_output_folder(folder: str | os.PathLike, overwrite: bool = False) -> Path:
-    """Return ``folder`` as a path if a study may write it, else raise :class:`StudyError`."""
+    """Return ``folder`` as a path if a study may write it, else raise :class:`StudyError`.
+
+    A folder that is not empty is replaced only with ``overwrite``, and only when it contains a
+    ``summary.json``, i.e. when it is the output of an earlier run.
+    """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise StudyError(f"output {folder} is a file; give a folder name, e.g. --out {folder}-run")
-    if folder.exists() and any(folder.iterdir()) and not overwrite:
-        raise StudyError(f"output folder {folder} is not empty; choose another with --out "
-                         "or replace it with --overwrite")
+    if folder.exists() and any(folder.iterdir()):
+        if not overwrite:
+            raise StudyError(f"output folder {folder} is not empty; choose another with --out "
+                             "or replace it with --overwrite")
+        if not (folder / "summary.json").is_file():
+            raise StudyError(f"output folder {folder} is not an earlier geomwork run (it has no "
+                             "summary.json), so --overwrite does not replace it; choose another with --out")
     if not folder.absolute().parent.is_dir():
         raise StudyError(f"the folder {folder.absolute().parent} for {folder.name} does not exist; "
                          "create it first")
@@ -64,6 +72,21 @@ def _check_rendering() -> None:
     support = offscreen_rendering_support()
     if not support.available:
         raise StudyError(f"the study draws 3D pictures, but {support.reason}")
+
+
+def _remove_stale_work_folders(folder: Path) -> None:
+    """Remove work folders of earlier runs into ``folder`` whose process no longer exists."""
+    for stale in folder.absolute().parent.glob(f".{folder.name}.partial-*"):
+        pid = stale.name.rpartition("-")[2]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            logger.info("removing %s, left by a run that was killed", stale)
+            shutil.rmtree(stale, ignore_errors=True)
+        except PermissionError:
+            continue
 
 
 def _json_default(value: Any) -> Any:
@@ -99,7 +122,7 @@ def run_study(config: StudyConfig, output: str | os.PathLike, *, overwrite: bool
     output : path
         The folder to write; it must be absent or empty unless ``overwrite`` is true.
     overwrite : bool
-        Replace an existing folder (only after the new one is complete).
+        Replace the folder of an earlier run (only after the new one is complete).
     progress : bool
         Show tqdm progress bars on stderr for the long steps.
     stage_callback : callable, optional
@@ -107,10 +130,15 @@ def run_study(config: StudyConfig, output: str | os.PathLike, *, overwrite: bool
     """
     folder = check_output_folder(output, overwrite)
     _check_rendering()
+    _remove_stale_work_folders(folder)
     partial = folder.absolute().parent / f".{folder.name}.partial-{os.getpid()}"
-    if partial.exists():
-        shutil.rmtree(partial)
-    partial.mkdir()
+    try:
+        if partial.exists():
+            shutil.rmtree(partial)
+        partial.mkdir()
+    except OSError as error:
+        raise StudyError(f"cannot create the work folder {partial}: {error.strerror}; choose a writable "
+                         "place with --out") from None
     started, start = _now(), time.perf_counter()
     summary: dict[str, Any] = {
         "study": config["study"]["name"], "geomwork_version": __version__, "source": config.source,

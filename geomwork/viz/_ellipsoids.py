@@ -120,6 +120,15 @@ def _median_spacing(points: np.ndarray) -> float:
     return float(np.median(nearest)) if nearest.size else 1.0
 
 
+def _add_legend(plotter: pyvista.Plotter, entries: list[tuple[str, Any]]) -> None:
+    """Add a legend box of ``entries`` in the upper right corner, inside the picture."""
+    width, height = 0.2, min(0.04 * len(entries), 0.9)
+    legend = plotter.add_legend(entries, bcolor="white", border=True, size=(width, height), face=None)
+    # pyvista 0.49 computes the x position of loc="upper right" from the height, which pushes a
+    # short legend past the right edge and a tall one into the middle, so place it here.
+    legend.SetPosition(1 - width - 0.02, 1 - height - 0.02)
+
+
 def _add_principal_axes(plotter: pyvista.Plotter, points: np.ndarray, n_std: float) -> list[tuple[str, str]]:
     """Draw the principal axes of ``points`` as arrows through the centroid and return legend entries.
 
@@ -272,14 +281,7 @@ def plot_gram_ellipsoids(
         if show_axes_arrows:
             entries = _add_principal_axes(plotter, centres, n_std)
             if entries:
-                plotter.add_legend(
-                    entries,
-                    bcolor="white",
-                    border=True,
-                    loc="upper right",
-                    size=(0.2, 0.04 * len(entries)),
-                    face=None,
-                )
+                _add_legend(plotter, entries)
         if title:
             plotter.add_text(title, position="upper_left", font_size=12, color="black")
         apply_camera(plotter, camera_position, zoom)
@@ -395,14 +397,7 @@ def plot_island_ellipsoids(
         if count <= 12:
             entries += [(str(label), tuple(colour)) for label, colour in zip(labels, colours)]
         if entries:
-            plotter.add_legend(
-                entries,
-                bcolor="white",
-                border=True,
-                loc="upper right",
-                size=(0.2, 0.04 * len(entries)),
-                face=None,
-            )
+            _add_legend(plotter, entries)
         if title:
             plotter.add_text(title, position="upper_left", font_size=12, color="black")
         apply_camera(plotter, camera_position, zoom)

@@ -56,6 +56,38 @@ def _series(values: Any, name: str, length: int, times_name: str) -> np.ndarray:
     return array
 
 
+def _plot_action_and_charge(top, times, action, charge, log_action) -> None:
+    """Draw S/8π² and Q on ``top``, with Q on a twin axis when the action axis is logarithmic."""
+    scaled = None if action is None else action / (8.0 * np.pi**2)
+    positive = scaled is not None and bool((scaled > 0).all())
+    if log_action is None:
+        log_action = positive and scaled.max() > 100.0 * scaled.min()
+    elif log_action and not positive:
+        raise ValueError("log_action=True needs a positive action; pass log_action=False or leave it None")
+
+    charge_axis = top.twinx() if log_action and charge is not None else top
+    if scaled is not None:
+        top.plot(times, scaled, marker=".", label=r"$S/8\pi^2$")
+    if charge is not None:
+        charge_axis.plot(times, charge, marker=".", color="C1", label=r"$Q$")
+    for integer in (-1, 0, 1):
+        if not log_action or charge_axis is not top:
+            charge_axis.axhline(integer, color="0.6", linestyle=":", linewidth=1)
+    if log_action:
+        top.set_yscale("log")
+        top.axhline(1, color="C0", linestyle=":", linewidth=1)
+        top.set_ylabel(r"$S/8\pi^2$")
+        if charge_axis is not top:
+            charge_axis.set_ylabel("$Q$")
+    else:
+        top.set_ylabel("action and charge")
+    handles, labels = top.get_legend_handles_labels()
+    if charge_axis is not top:
+        more_handles, more_labels = charge_axis.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+    top.legend(handles, labels, loc="center right" if log_action else "best")
+
+
 def plot_flow_observables(
     flow_time: Any,
     path: str | os.PathLike,
@@ -63,6 +95,7 @@ def plot_flow_observables(
     action: Any = None,
     charge: Any = None,
     energy_density: Any = None,
+    log_action: bool | None = None,
     title: str | None = None,
     size: tuple[int, int] = DEFAULT_FIGURE_SIZE,
     dpi: int = 100,
@@ -89,6 +122,10 @@ def plot_flow_observables(
     energy_density
         Mean energy density :math:`\\langle E \\rangle` at each flow time, shape ``(T,)``, plotted as
         :math:`t^2 \\langle E \\rangle`.
+    log_action
+        Logarithmic axis for :math:`S/8\\pi^2`, with :math:`Q` on a linear axis at the right.  None
+        turns it on when the action is positive and spans more than two decades, as when the flow
+        starts from a noisy field.
     title
         Figure title.
     size
@@ -127,15 +164,7 @@ def plot_flow_observables(
     axes = figure.subplots(panels, 1, sharex=True, squeeze=False)[:, 0]
 
     if action is not None or charge is not None:
-        top = axes[0]
-        if action is not None:
-            top.plot(times, action / (8.0 * np.pi**2), marker=".", label=r"$S/8\pi^2$")
-        if charge is not None:
-            top.plot(times, charge, marker=".", label=r"$Q$")
-        for integer in (-1, 0, 1):
-            top.axhline(integer, color="0.6", linestyle=":", linewidth=1)
-        top.set_ylabel("action and charge")
-        top.legend(loc="best")
+        _plot_action_and_charge(axes[0], times, action, charge, log_action)
 
     if energy_density is not None:
         bottom = axes[-1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -35,9 +35,9 @@ def atomic_output(target: Path) -> Iterator[Path]:
     On an exception the temporary file is removed, so no half-written picture remains and an older
     file at ``target`` is left untouched.
     """
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix)
-    os.close(descriptor)
-    temporary_path = Path(temporary)
+    temporary_path = target.with_name(f".{target.stem}.{secrets.token_hex(6)}{target.suffix}")
+    # Created with mode 0o666 less the umask, like a plain open(); mkstemp would give 0o600.
+    os.close(os.open(temporary_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
     try:
         yield temporary_path
         os.replace(temporary_path, target)

@@ -203,6 +203,16 @@ def test_clover_is_antisymmetric_in_algebra(name):
         assert g01.diagonal(dim1=-2, dim2=-1).sum(-1).abs().max() < 1e-14
 
 
+@pytest.mark.parametrize("name", GROUP_NAMES)
+def test_reused_clovers_give_same_densities(name):
+    field = random_field(name, extents=(2, 4, 2, 4), seed=15)
+    clovers = field.clover_fields()
+    assert sorted(clovers) == [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+    assert torch.equal(clovers[1, 3], field.clover(1, 3))
+    assert torch.equal(field.energy_density(clovers=clovers), field.energy_density())
+    assert torch.equal(field.topological_charge_density(clovers=clovers), field.topological_charge_density())
+
+
 # Gauge invariance ---------------------------------------------------------------------------
 
 

@@ -123,11 +123,24 @@ def test_bad_study_file_names_key_value_and_allowed(tmp_path, text, message):
     assert str(error.value) == f"study file {path}: {message}"
 
 
-def test_bad_override_is_reported_like_a_bad_file():
+def test_bad_override_is_reported_as_coming_from_set(tmp_path):
     with pytest.raises(StudyError) as error:
         default_study(overrides=[parse_override("ricci.points=4")])
-    assert str(error.value) == ("built-in study: ricci.points = 4 is invalid; allowed: an integer >= 8 "
-                                "and <= 4096")
+    assert str(error.value) == "--set: ricci.points = 4 is invalid; allowed: an integer >= 8 and <= 4096"
+    path = write(tmp_path, "[ricci]\npoints = 24\n")
+    with pytest.raises(StudyError) as error:
+        load_study(path, [parse_override("instanton.size=abc")])
+    assert str(error.value) == '--set: instanton.size = "abc" is invalid; allowed: a number >= 0.5'
+    with pytest.raises(StudyError) as error:
+        load_study(path, [parse_override("ricc.points=4")])
+    assert str(error.value).startswith("--set: unknown section [ricc]; the sections are: [study]")
+
+
+def test_relations_with_overrides_are_checked_on_the_result():
+    with pytest.raises(StudyError) as error:
+        default_study(overrides=[parse_override("instanton.lattice=[6,6,6,6]")])
+    assert str(error.value) == ("built-in study: instanton.size = 3.5 is invalid; allowed: a number >= 0.5 "
+                                "and below half the smallest lattice extent (3)")
 
 
 def test_not_toml_missing_and_wrong_suffix(tmp_path):
@@ -151,9 +164,10 @@ def test_non_finite_numbers_are_rejected(tmp_path):
 
 
 def test_description_lists_every_key_with_default_and_allowed_values():
-    text = describe_settings()
+    text = describe_settings(width=1000)
     for setting in SETTINGS:
         assert f"[{setting.section}]" in text
         assert f"  {setting.name} = " in text
         assert setting.describe_allowed() in text
+    assert max(len(line) for line in describe_settings(width=60).splitlines()) <= 60
     assert '  lattice = [16, 16, 16, 16]\n      Lattice extents L0, L1, L2, L3. Allowed: a list of 4 even ' in text

@@ -1,7 +1,11 @@
 """``run_study`` on a reduced study: every file written, the numbers right, the pictures not blank."""
 
+import errno
 import json
 import math
+import pathlib
+import subprocess
+import sys
 
 import h5py
 import numpy as np
@@ -198,11 +202,18 @@ def test_failed_run_leaves_no_folder(tmp_path, offscreen, monkeypatch):
     assert sorted(path.name for path in tmp_path.iterdir()) == ["study.toml"]
 
 
-def test_overwrite_replaces_a_folder_only_when_the_new_one_is_complete(tmp_path, offscreen):
+def test_overwrite_replaces_an_earlier_run(tmp_path, offscreen):
     out = tmp_path / "out"
     out.mkdir()
     (out / "old.txt").write_text("old")
     config = load_study(_write(tmp_path, '[study]\nparts = ["ricci"]\n[ricci]\npoints = 16\nframes = 2\n'))
+    with pytest.raises(StudyError) as error:
+        run_study(config, out, overwrite=True)
+    assert str(error.value) == (f"output folder {out} is not an earlier geomwork run (it has no summary.json), "
+                                "so --overwrite does not replace it; choose another with --out")
+    assert (out / "old.txt").read_text() == "old"
+
+    (out / "summary.json").write_text("{}")
     result = run_study(config, out, overwrite=True)
     assert not (out / "old.txt").exists()
     assert (out / "ricci_flow.gif").is_file()
@@ -230,3 +241,27 @@ def _write(folder, text):
     path = folder / "study.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_unwritable_place_is_reported_before_work(tmp_path, offscreen, monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(self))
+
+    config = load_study(_write(tmp_path, '[study]\nparts = ["ricci"]\n'))
+    monkeypatch.setattr(pathlib.Path, "mkdir", refuse)
+    with pytest.raises(StudyError, match=r"cannot create the work folder .*: Permission denied; choose a "
+                                         r"writable place with --out"):
+        run_study(config, tmp_path / "out")
+    monkeypatch.undo()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["study.toml"]
+
+
+def test_work_folder_of_a_killed_run_is_removed(tmp_path, offscreen):
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True, check=True)
+    stale = tmp_path / f".out.partial-{finished.stdout.strip()}"
+    stale.mkdir()
+    (stale / "data.h5").write_bytes(b"half written")
+    config = load_study(_write(tmp_path, '[study]\nparts = ["ricci"]\n[ricci]\npoints = 16\nframes = 2\n'))
+    run_study(config, tmp_path / "out")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out", "study.toml"]

@@ -1,3 +1,6 @@
+import os
+import stat
+
 import numpy as np
 import pytest
 
@@ -174,6 +177,32 @@ def test_island_picture_size_and_colours(tmp_path, offscreen, islands):
     assert 0.05 < foreground_fraction(rgb) < 0.7
     # Three island colours and three arrow colours.
     assert occupied_hue_bins(central_band(rgb)) >= 4
+
+
+@pytest.mark.parametrize("count", [3, 10])
+def test_island_legend_stays_in_upper_right(tmp_path, offscreen, islands, count):
+    centres, covariances, pooled = islands
+    index = np.arange(count) % 3
+    path, plotter = plot_island_ellipsoids(centres[index] + index[:, None], covariances[index], pooled,
+                                           tmp_path / "legend.png", window_size=SIZE, return_plotter=True)
+    legend = plotter.legend
+    x, y = legend.GetPosition()
+    width, height = legend.GetPosition2()
+    plotter.close()
+    assert x + width <= 1.0
+    assert y + height <= 1.0
+    assert x >= 0.75
+    assert height == pytest.approx(0.04 * (count + 3))
+    assert path.is_file()
+
+
+def test_picture_file_mode_follows_umask(tmp_path, offscreen, islands):
+    previous = os.umask(0o022)
+    try:
+        path = plot_island_ellipsoids(*islands, tmp_path / "mode.png", window_size=SIZE)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,26 @@ def test_flow_observables_size_and_content(tmp_path):
     np.testing.assert_allclose(figure.axes[1].get_lines()[0].get_ydata(), TIMES**2 * 0.2 / (TIMES + 0.1))
 
 
+def test_flow_observables_log_action_for_noisy_start(tmp_path):
+    action = 8 * np.pi**2 * (1 + 1000 * np.exp(-5 * TIMES))
+    charge = 0.9 - 0.3 * np.exp(-5 * TIMES)
+    path, figure = plot_flow_observables(TIMES, tmp_path / "noisy.png", action=action, charge=charge,
+                                         return_figure=True)
+    top, charge_axis = figure.axes
+    assert top.get_yscale() == "log"
+    assert charge_axis.get_yscale() == "linear"
+    np.testing.assert_allclose(top.get_lines()[0].get_ydata(), action / (8 * np.pi**2))
+    np.testing.assert_allclose(charge_axis.get_lines()[0].get_ydata(), charge)
+    assert [text.get_text() for text in top.get_legend().get_texts()] == [r"$S/8\pi^2$", r"$Q$"]
+    assert 0.02 < foreground_fraction(load_rgb(path)) < 0.4
+
+
+def test_flow_observables_log_action_needs_positive_action(tmp_path):
+    with pytest.raises(ValueError, match=r"log_action=True needs a positive action; pass log_action=False"):
+        plot_flow_observables(TIMES, tmp_path / "bad.png", action=TIMES - 1, log_action=True)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_flow_observables_single_panel(tmp_path):
     path, figure = plot_flow_observables(TIMES, tmp_path / "q.png", charge=np.ones_like(TIMES), return_figure=True)
     assert len(figure.axes) == 1
