@@ -404,5 +404,6 @@ def describe_settings(width: int = 100) -> str:
             if setting.section == section:
                 lines.append(f"  {setting.name} = {_show(setting.default)}")
                 text = f"{setting.help} Allowed: {setting.describe_allowed()}."
-                lines += textwrap.wrap(text, width, initial_indent=" " * 6, subsequent_indent=" " * 6)
+                lines += textwrap.wrap(text, width, initial_indent=" " * 6, subsequent_indent=" " * 6,
+                                       break_on_hyphens=False)
     return "\n".join(lines)
