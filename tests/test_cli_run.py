@@ -36,7 +36,7 @@ def test_unknown_key_in_override_stops_before_work(tmp_path):
     result = runner.invoke(app, ["run", "instanton", "--set", "instanton.beta=6", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert result.output == ("Error: --set: unknown key instanton.beta; the keys of [instanton] are: "
-                             "group, lattice, size, noise_beta, noise_sweeps, flow_time, flow_step, frames\n")
+                             "group, lattice, size, noise_beta, noise_sweeps, flow_time, flow_step, measure_every, frames\n")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -127,7 +127,8 @@ def _flow(field, settings: Mapping[str, Any], progress: bool):
               "charge_density": [field.topological_charge_density(clovers=clovers).numpy()]}
     with progress_bar(total, "Wilson flow", progress) as bar:
         for start, end in zip(ends[:-1], ends[1:]):
-            field, history = wilson_flow(field, (end - start) * step, step, progress=bar)
+            field, history = wilson_flow(field, (end - start) * step, step,
+                                         measure_every=settings["measure_every"], progress=bar)
             first = 0 if start == 0 else 1
             series["t"] += [start * step + t for t in history.t[1:]]
             for name in ("action", "energy_clover", "topological_charge"):
@@ -181,7 +182,9 @@ def run_instanton(settings: Mapping[str, Any], pictures: Mapping[str, Any], fold
     field, series, frames = _flow(field, settings, progress)
     action_over_8pi2 = 2 * field.n * series["action"] / (8 * math.pi ** 2)
     t2e = series["t"] ** 2 * series["energy_clover"]
-    flow = {"flow_time": settings["flow_time"], "step": settings["flow_step"], "steps": len(series["t"]) - 1,
+    steps = round(settings["flow_time"] / settings["flow_step"])
+    flow = {"flow_time": settings["flow_time"], "step": settings["flow_step"], "steps": steps,
+            "measurements": len(series["t"]),
             "action_over_8pi2": float(action_over_8pi2[-1]), "charge": float(series["topological_charge"][-1]),
             "abs_charge": abs(float(series["topological_charge"][-1])), "t2E": float(t2e[-1]),
             "action_never_increases": bool(np.all(np.diff(series["action"]) <= 1e-12 * series["action"][0]))}

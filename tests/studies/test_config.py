@@ -74,7 +74,7 @@ BAD_FILES = [
      "unknown section [instantn]; the sections are: [study], [instanton], [attention], [ricci], [pictures]"),
     ("[instanton]\nlattic = [8, 8, 8, 8]\n",
      "unknown key instanton.lattic; the keys of [instanton] are: group, lattice, size, noise_beta, "
-     "noise_sweeps, flow_time, flow_step, frames"),
+     "noise_sweeps, flow_time, flow_step, measure_every, frames"),
     ('[instanton]\ngroup = "su5"\n', 'instanton.group = "su5" is invalid; allowed: "su2", "su3"'),
     ("[instanton]\nlattice = [8, 8, 7, 8]\n",
      "instanton.lattice = [8, 8, 7, 8] is invalid; allowed: a list of 4 even integers >= 4 and <= 64"),

@@ -27,6 +27,7 @@ size = 3.0
 noise_sweeps = 1
 flow_time = 1.0
 flow_step = 0.1
+measure_every = 2
 frames = 3
 
 [attention]
@@ -123,6 +124,7 @@ def test_flow_recovers_the_charge_hidden_by_noise(study):
     assert 1.0 < flow["action_over_8pi2"] < 1.6
     assert flow["action_never_increases"] is True
     assert flow["steps"] == 10
+    assert flow["measurements"] == 7
 
 
 def test_data_file_holds_the_series(study):
@@ -130,7 +132,8 @@ def test_data_file_holds_the_series(study):
     with h5py.File(result.folder / "data.h5") as data:
         t = data["instanton/flow/t"][:]
         charge = data["instanton/flow/topological_charge"][:]
-        assert np.allclose(t, np.linspace(0.0, 1.0, 11))
+        # Segments of 5 steps each, measured every 2 steps and at their ends.
+        assert np.allclose(t, [0.0, 0.2, 0.4, 0.5, 0.7, 0.9, 1.0])
         assert charge[-1] == result.summary["instanton"]["flow"]["charge"]
         assert data["instanton/frames/action_density"].shape == (3, 12, 12, 12, 12)
         assert data["instanton/flowed_links"].shape == (12, 12, 12, 12, 4, 2, 2)
