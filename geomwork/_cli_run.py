@@ -27,8 +27,8 @@ _STUDY_HELP = (
 def _settings_epilog() -> str:
     from .studies import describe_settings
 
-    # Rich joins single newlines only inside paragraphs it rewraps, so lines kept under 76
-    # characters show as written in an 80-column terminal.
+    # Rich keeps these newlines, so lines under 76 characters show as written in an
+    # 80-column terminal.
     lines = ["Study file keys (every key is optional; the value shown is the default):", ""]
     lines += [line.replace("[", "\\[") for line in describe_settings(width=76).splitlines()]
     return "\n".join(lines)
@@ -53,7 +53,7 @@ def run(
     out: Path = typer.Option(Path("geomwork-run"), "--out", "-o",
                              help="Output folder; it must be absent or empty unless --overwrite is given."),
     overwrite: bool = typer.Option(False, "--overwrite",
-                                   help="Replace the output folder once the new one is complete."),
+                                   help="Replace the folder of an earlier run once the new one is complete."),
     setting: list[str] = typer.Option(
         [], "--set", "-s",
         help="Override a key, SECTION.KEY=VALUE in TOML syntax (repeatable), e.g. "
