@@ -40,7 +40,7 @@ from ._connection import (
     random_orthogonal,
 )
 from ._digits import DigitEnsemble, train_digit_ensemble
-from ._islands import Islands, edge_inconsistency, find_islands, island_affinity
+from ._islands import Islands, count_islands, edge_inconsistency, find_islands, island_affinity
 from ._module import GaugeConsensusAttention, ModuliReadout, moduli_attention, network_consistency
 from ._pipeline import ModuliAnalysis, analyse_ensemble, synchronise_islands
 from ._relaxation import relax_connection
@@ -77,6 +77,7 @@ __all__: list[str] = [
     "complete_graph",
     "consensus_activity",
     "corrupt_connection",
+    "count_islands",
     "edge_inconsistency",
     "find_islands",
     "gram_distances",

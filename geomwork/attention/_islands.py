@@ -22,7 +22,7 @@ from sklearn.cluster import SpectralClustering
 
 from ._connection import Connection
 
-__all__ = ["Islands", "edge_inconsistency", "find_islands", "island_affinity"]
+__all__ = ["Islands", "count_islands", "edge_inconsistency", "find_islands", "island_affinity"]
 
 logger = logging.getLogger("geomwork.attention.islands")
 
@@ -218,10 +218,36 @@ class Islands:
         return scipy.cluster.hierarchy.fcluster(self.merge_tree, n_islands, criterion="maxclust") - 1
 
 
-def _count_by_eigengap(affinity: np.ndarray, max_islands: int) -> int:
+def count_islands(affinity: np.ndarray, max_islands: int = 10, gap_ratio: float = 10.0) -> int:
+    """Count islands from the spectrum of the normalised graph Laplacian of ``affinity``.
+
+    With eigenvalues :math:`0 = \\lambda_1 \\le \\lambda_2 \\le \\dots`, the candidate count
+    :math:`k \\ge 2` has the largest gap :math:`\\lambda_{k+1} - \\lambda_k` for
+    :math:`k \\le K = \\min(\\text{max\\_islands}, n/2)`.  The next :math:`K` eigenvalues
+    form the lower edge of the bulk.  The count is :math:`k` when the gap exceeds ``gap_ratio``
+    times their mean spacing, and 1 otherwise.  The first gap
+    :math:`\\lambda_2 - \\lambda_1` is left out because the affinity between islands is rarely
+    zero.  That baseline lifts every non-zero eigenvalue, so the first gap is the largest even
+    when the islands are clear.
+
+    On planted ensembles (:func:`planted_ensemble`, ``d = 6``) one island of 6 to 200 networks
+    gave ratios up to 5.  Two or three islands of 8 to 50 networks with noise up to 0.7 and
+    overlap (``shared``) up to 0.8 gave ratios of 11 and more, and of 20 and more from 12
+    networks on.  The default of 10 lies between the two.
+    """
+    n = affinity.shape[0]
+    limit = min(max_islands, n // 2)
+    if limit < 2:
+        return 1
     laplacian = scipy.sparse.csgraph.laplacian(affinity, normed=True)
-    values = np.linalg.eigvalsh(laplacian)[: max_islands + 1]
-    return int(np.argmax(np.diff(values))) + 1
+    values = np.linalg.eigvalsh(laplacian)
+    gaps = np.diff(values[: limit + 1])
+    count = int(np.argmax(gaps[1:])) + 2
+    edge = np.diff(values[count : count + limit + 1])
+    spacing = edge.mean() if edge.size >= 2 else np.median(np.diff(values[1:]))
+    ratio = gaps[count - 1] / max(float(spacing), np.finfo(float).tiny)
+    logger.debug("island count: candidate %d with gap ratio %.3g (threshold %g)", count, ratio, gap_ratio)
+    return count if ratio > gap_ratio else 1
 
 
 def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
@@ -240,6 +266,7 @@ def find_islands(
     quantile: float = 0.25,
     scale: float | None = None,
     max_islands: int = 10,
+    gap_ratio: float = 10.0,
     seed: int = 0,
 ) -> Islands:
     """Cluster the ensemble into islands of agreement.
@@ -248,8 +275,8 @@ def find_islands(
     ----------
     connection : Connection
     n_islands : int, optional
-        Number of islands; by default the largest eigengap of the normalised graph Laplacian of
-        the affinity among the first ``max_islands`` eigenvalues.
+        Number of islands; by default counted by :func:`count_islands` from the spectrum of the
+        affinity.
     method : {"spectral", "agglomerative"}
         Spectral clustering of the affinity (scikit-learn, precomputed kernel) or a cut of the
         average-linkage merge tree.
@@ -259,7 +286,8 @@ def find_islands(
         Passed to :func:`edge_inconsistency`.
     scale : float, optional
         Curvature scale :math:`\\tau` of :func:`island_affinity`.
-    max_islands : int
+    max_islands, gap_ratio
+        Passed to :func:`count_islands` when ``n_islands`` is None.
     seed : int
         Seed of the spectral clustering's k-means step.
     """
@@ -269,7 +297,7 @@ def find_islands(
         inconsistency = edge_inconsistency(connection, quantile=quantile)
     affinity = island_affinity(connection, inconsistency, scale=scale, impute=True)
     if n_islands is None:
-        n_islands = _count_by_eigengap(affinity, min(max_islands, connection.n - 1))
+        n_islands = count_islands(affinity, max_islands, gap_ratio)
     if not 1 <= n_islands <= connection.n:
         raise ValueError(f"n_islands = {n_islands} must lie between 1 and the number of networks {connection.n}")
 

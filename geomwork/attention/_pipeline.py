@@ -134,7 +134,7 @@ def analyse_ensemble(
         tree, so the graph is connected.
     k : int
     n_islands : int, optional
-        Fixed number of islands (default: eigengap).
+        Fixed number of islands (default: :func:`~geomwork.attention.count_islands`).
     cluster_method : {"spectral", "agglomerative"}
     n_axes : int, optional
         Principal axes kept per island (default ``d``).

@@ -11,10 +11,13 @@ from geomwork.attention import (
     build_connection,
     complete_graph,
     corrupt_connection,
+    count_islands,
     edge_inconsistency,
     find_islands,
+    island_affinity,
     planted_ensemble,
     random_orthogonal,
+    reduce_activity,
     synchronise_islands,
 )
 
@@ -79,6 +82,35 @@ def test_island_count_from_eigengap():
     islands = find_islands(connection)
     assert islands.n_islands == 4
     assert adjusted_rand_score(planted.labels, islands.labels) == 1.0
+
+
+def planted_affinity(n, islands, noise, shared, seed):
+    planted = planted_ensemble(n, 6, islands, noise=noise, shared=shared, generator=generator(seed))
+    _, reduced = reduce_activity(list(planted.activity), 6)
+    connection = build_connection(reduced, complete_graph(n))
+    return island_affinity(connection, edge_inconsistency(connection), impute=True)
+
+
+@pytest.mark.parametrize(("n", "noise", "seed"), [(6, 0.05, 0), (6, 1.0, 1), (24, 0.3, 1), (24, 1.0, 2), (50, 0.3, 0)])
+def test_count_islands_one_island(n, noise, seed):
+    assert count_islands(planted_affinity(n, 1, noise, 0.0, seed)) == 1
+
+
+@pytest.mark.parametrize(("n", "islands", "noise", "shared", "seed"), [
+    (8, 2, 0.3, 0.5, 0), (12, 2, 0.7, 0.8, 1), (12, 3, 0.3, 0.5, 2), (24, 3, 0.5, 0.5, 0), (50, 2, 0.7, 0.8, 1),
+])
+def test_count_islands_with_overlapping_islands(n, islands, noise, shared, seed):
+    # The islands share part of their probe structure, so the affinity between them is far from
+    # zero and the plain largest eigengap would report one island.
+    affinity = planted_affinity(n, islands, noise, shared, seed)
+    assert count_islands(affinity) == islands
+    assert count_islands(affinity, max_islands=1) == 1
+
+
+def test_count_islands_threshold_is_the_gap_ratio():
+    affinity = planted_affinity(12, 2, 0.3, 0.5, 3)
+    assert count_islands(affinity, gap_ratio=10.0) == 2
+    assert count_islands(affinity, gap_ratio=1e9) == 1
 
 
 def test_islands_survive_outlier_edges():
