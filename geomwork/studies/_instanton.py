@@ -212,6 +212,10 @@ def run_instanton(settings: Mapping[str, Any], pictures: Mapping[str, Any], fold
     names["flow_animation"] = animate_isosurfaces(
         [frame[..., time_slice] for frame in frames["action_density"]], folder / "wilson_flow.gif",
         times=frames["t"].tolist(), levels=default_levels(slice_density), window_size=animation)
+    charge_slices = [frame[..., time_slice] for frame in frames["charge_density"]]
+    names["charge_animation"] = animate_isosurfaces(
+        charge_slices, folder / "charge_flow.gif", times=frames["t"].tolist(), field_name="charge density",
+        levels=default_levels(charge_slices[-1]), window_size=animation)
     gram = _frame_gram(field, time_slice).numpy()
     points, sample_gram, sample_density = _slice_samples(slice_density, gram)
     names["ellipsoids"] = plot_gram_ellipsoids(

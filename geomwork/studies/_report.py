@@ -26,6 +26,7 @@ _CAPTIONS = {
     "action_density": "Isosurfaces of the action density on the slice through its peak, after the flow.",
     "charge_density": "Isosurfaces of the topological-charge density on the same slice.",
     "flow_animation": "The action density on that slice along the flow (levels of the last frame).",
+    "charge_animation": "The topological-charge density on that slice along the flow (levels of the last frame).",
     "ellipsoids": "Frame Gram ellipsoids of the flowed links, coloured by action density, "
                   "with the principal axes of the sample sites.",
     "islands": "Each island's covariance ellipsoid against the PCA axes of the pooled synchronised activity.",

@@ -49,7 +49,8 @@ figure_size = [400, 300]
 PICTURES = {
     "action_density.png": (320, 240), "charge_density.png": (320, 240),
     "instanton_ellipsoids.png": (320, 240), "attention_islands.png": (320, 240),
-    "attention_digits.png": (320, 240), "wilson_flow.gif": (200, 160), "ricci_flow.gif": (200, 160),
+    "attention_digits.png": (320, 240), "wilson_flow.gif": (200, 160), "charge_flow.gif": (200, 160),
+    "ricci_flow.gif": (200, 160),
     "flow_observables.png": (400, 300), "attention_energy.png": (400, 300), "merge_tree.png": (400, 300),
 }
 KERNELS = ["kernels/action_density.py", "kernels/field_strength.py", "kernels/instanton_density.py",
