@@ -39,21 +39,13 @@ def _stop_on_sigterm(signum, frame) -> None:
     raise SystemExit(128 + signum)
 
 
-def _quiet_vtk_warnings() -> None:
-    """Hide VTK's warnings on stderr (such as its fallback from X to off-screen rendering); keep errors."""
-    try:
-        from vtkmodules.vtkCommonCore import vtkLogger
-    except ImportError:  # pragma: no cover - pyvista always brings VTK
-        return
-    vtkLogger.SetStderrVerbosity(vtkLogger.VERBOSITY_ERROR)
-
-
 def run(
     study: str = typer.Argument("all", help=_STUDY_HELP, show_default=True),
     out: Path = typer.Option(Path("geomwork-run"), "--out", "-o",
                              help="Output folder; it must be absent or empty unless --overwrite is given."),
     overwrite: bool = typer.Option(False, "--overwrite",
-                                   help="Replace the folder of an earlier run once the new one is complete."),
+                                   help="Replace the whole folder of an earlier run, files added to it included, once the new "
+                                        "one is complete."),
     setting: list[str] = typer.Option(
         [], "--set", "-s",
         help="Override a key, SECTION.KEY=VALUE in TOML syntax (repeatable), e.g. "
@@ -78,7 +70,6 @@ def run(
 
     from .studies import run_study
 
-    _quiet_vtk_warnings()
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     start = time.perf_counter()
 

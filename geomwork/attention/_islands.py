@@ -218,8 +218,12 @@ class Islands:
         return scipy.cluster.hierarchy.fcluster(self.merge_tree, n_islands, criterion="maxclust") - 1
 
 
-def count_islands(affinity: np.ndarray, max_islands: int = 10, gap_ratio: float = 10.0) -> int:
+def count_islands(affinity, max_islands: int = 10, gap_ratio: float = 10.0) -> int:
     """Count islands from the spectrum of the normalised graph Laplacian of ``affinity``.
+
+    ``affinity`` is a symmetric, non-negative ``(n, n)`` array (numpy or torch) of how well
+    each pair of networks agrees, such as :attr:`Islands.affinity` from :func:`find_islands`
+    or the result of :func:`island_affinity` with ``impute=True``.
 
     With eigenvalues :math:`0 = \\lambda_1 \\le \\lambda_2 \\le \\dots`, the candidate count
     :math:`k \\ge 2` has the largest gap :math:`\\lambda_{k+1} - \\lambda_k` for
@@ -235,6 +239,16 @@ def count_islands(affinity: np.ndarray, max_islands: int = 10, gap_ratio: float 
     overlap (``shared``) up to 0.8 gave ratios of 11 and more, and of 20 and more from 12
     networks on.  The default of 10 lies between the two.
     """
+    if isinstance(affinity, torch.Tensor):
+        affinity = affinity.detach().cpu().numpy()
+    affinity = np.asarray(affinity, dtype=float)
+    if affinity.ndim != 2 or affinity.shape[0] != affinity.shape[1]:
+        raise ValueError(f"affinity has shape {affinity.shape}; expected a square (n, n) matrix")
+    if not np.isfinite(affinity).all() or (affinity < 0).any():
+        raise ValueError("affinity has negative or non-finite entries; expected values >= 0 such as "
+                         "those of island_affinity")
+    if not np.allclose(affinity, affinity.T, rtol=1e-10, atol=1e-12 * max(1.0, float(np.abs(affinity).max()))):
+        raise ValueError("affinity is not symmetric; expected affinity[i, j] == affinity[j, i]")
     n = affinity.shape[0]
     limit = min(max_islands, n // 2)
     if limit < 2:

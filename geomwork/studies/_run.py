@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import logging
@@ -11,7 +12,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import h5py
 import numpy as np
@@ -53,10 +54,12 @@ def check_output_folder(folder: str | os.PathLike, overwrite: bool = False) -> P
     if folder.exists() and not folder.is_dir():
         raise StudyError(f"output {folder} is a file; give a folder name, e.g. --out {folder}-run")
     if folder.exists() and any(folder.iterdir()):
+        earlier_run = (folder / "summary.json").is_file()
         if not overwrite:
-            raise StudyError(f"output folder {folder} is not empty; choose another with --out "
-                             "or replace it with --overwrite")
-        if not (folder / "summary.json").is_file():
+            fix = "choose another with --out or replace it with --overwrite" if earlier_run else (
+                "choose another with --out")
+            raise StudyError(f"output folder {folder} is not empty; {fix}")
+        if not earlier_run:
             raise StudyError(f"output folder {folder} is not an earlier geomwork run (it has no "
                              "summary.json), so --overwrite does not replace it; choose another with --out")
     if not folder.absolute().parent.is_dir():
@@ -87,6 +90,22 @@ def _remove_stale_work_folders(folder: Path) -> None:
             shutil.rmtree(stale, ignore_errors=True)
         except PermissionError:
             continue
+
+
+@contextlib.contextmanager
+def _quiet_vtk_warnings() -> Iterator[None]:
+    """Hide VTK's warnings on stderr (such as its fallback from X to off-screen rendering) but keep errors."""
+    try:
+        from vtkmodules.vtkCommonCore import vtkLogger
+    except ImportError:  # pragma: no cover - pyvista always brings VTK
+        yield
+        return
+    previous = vtkLogger.GetCurrentVerbosityCutoff()
+    vtkLogger.SetStderrVerbosity(vtkLogger.VERBOSITY_ERROR)
+    try:
+        yield
+    finally:
+        vtkLogger.SetStderrVerbosity(previous)
 
 
 def _json_default(value: Any) -> Any:
@@ -147,7 +166,7 @@ def run_study(config: StudyConfig, output: str | os.PathLike, *, overwrite: bool
     }
     try:
         (partial / "study.toml").write_text(study_to_toml(config), encoding="utf-8")
-        with h5py.File(partial / "data.h5", "w") as data:
+        with h5py.File(partial / "data.h5", "w") as data, _quiet_vtk_warnings():
             data.attrs["geomwork_version"] = __version__
             data.attrs["settings"] = json.dumps(config.as_dict())
             for part in config.parts:

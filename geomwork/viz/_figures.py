@@ -70,7 +70,8 @@ def _plot_action_and_charge(top, times, action, charge, log_action) -> None:
         top.plot(times, scaled, marker=".", label=r"$S/8\pi^2$")
     if charge is not None:
         charge_axis.plot(times, charge, marker=".", color="C1", label=r"$Q$")
-    for integer in (-1, 0, 1):
+    # On a twin axis a line at Q = 0 would cross the logarithmic action axis at an arbitrary value.
+    for integer in (-1, 1) if charge_axis is not top else (-1, 0, 1):
         if not log_action or charge_axis is not top:
             charge_axis.axhline(integer, color="0.6", linestyle=":", linewidth=1)
     if log_action:
@@ -106,7 +107,8 @@ def plot_flow_observables(
     The top panel shows :math:`S/8\\pi^2` and :math:`Q` with dotted lines at the integers
     :math:`0, \\pm 1`, where a self-dual configuration of charge :math:`k` has :math:`S/8\\pi^2 = |k|`
     (action in units with :math:`g = 1`). The bottom panel shows :math:`t^2 \\langle E \\rangle` with a
-    line at 0.3, whose crossing defines :math:`t_0`. A panel is drawn only when its data is given.
+    line at 0.3, whose crossing defines :math:`t_0`; the line is left out, with a note, when
+    :math:`t^2 \\langle E \\rangle` stays below 0.15. A panel is drawn only when its data is given.
 
     Parameters
     ----------
@@ -168,10 +170,16 @@ def plot_flow_observables(
 
     if energy_density is not None:
         bottom = axes[-1]
-        bottom.plot(times, times**2 * energy_density, marker=".", color="C2", label=r"$t^2\langle E\rangle$")
-        bottom.axhline(
-            T0_REFERENCE, color="0.4", linestyle="--", linewidth=1, label=rf"$t^2\langle E\rangle = {T0_REFERENCE}$"
-        )
+        scaled_energy = times**2 * energy_density
+        bottom.plot(times, scaled_energy, marker=".", color="C2", label=r"$t^2\langle E\rangle$")
+        # The reference line would squash a curve far below it (a single instanton), so it is
+        # drawn only when the curve comes within a factor of two of it.
+        if np.nanmax(scaled_energy) >= 0.5 * T0_REFERENCE:
+            bottom.axhline(T0_REFERENCE, color="0.4", linestyle="--", linewidth=1,
+                           label=rf"$t^2\langle E\rangle = {T0_REFERENCE}$")
+        else:
+            bottom.text(0.02, 0.95, rf"$t^2\langle E\rangle < {0.5 * T0_REFERENCE:g}$: $t_0$ not reached",
+                        transform=bottom.transAxes, va="top", fontsize="small", color="0.4")
         bottom.set_ylabel(r"$t^2\langle E\rangle$")
         bottom.legend(loc="best")
 

@@ -145,6 +145,8 @@ def scalar_bar_args(title: str) -> dict[str, Any]:
         "height": 0.08,
         "title_font_size": 14,
         "label_font_size": 12,
+        # Four labels leave the middle of the bar, under the centred title, free.
+        "n_labels": 4,
         "fmt": "%.3g",
     }
 

@@ -113,6 +113,19 @@ def test_count_islands_threshold_is_the_gap_ratio():
     assert count_islands(affinity, gap_ratio=1e9) == 1
 
 
+def test_count_islands_accepts_torch_and_checks_input():
+    affinity = planted_affinity(12, 2, 0.3, 0.5, 3)
+    assert count_islands(torch.as_tensor(affinity)) == 2
+    with pytest.raises(ValueError, match=r"affinity has shape \(12, 6\); expected a square"):
+        count_islands(affinity[:, :6])
+    with pytest.raises(ValueError, match="affinity has negative or non-finite entries"):
+        count_islands(-affinity)
+    skewed = affinity.copy()
+    skewed[0, 1] += 0.5
+    with pytest.raises(ValueError, match=r"affinity is not symmetric"):
+        count_islands(skewed)
+
+
 def test_islands_survive_outlier_edges():
     planted, connection = planted_connection(n=18, islands=3, noise=0.05, seed=7)
     corrupted, _ = corrupt_connection(connection, 0.15, labels=planted.labels, generator=generator(8))

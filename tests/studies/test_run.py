@@ -212,6 +212,9 @@ def test_overwrite_replaces_an_earlier_run(tmp_path, offscreen):
     (out / "old.txt").write_text("old")
     config = load_study(_write(tmp_path, '[study]\nparts = ["ricci"]\n[ricci]\npoints = 16\nframes = 2\n'))
     with pytest.raises(StudyError) as error:
+        run_study(config, out)
+    assert str(error.value) == f"output folder {out} is not empty; choose another with --out"
+    with pytest.raises(StudyError) as error:
         run_study(config, out, overwrite=True)
     assert str(error.value) == (f"output folder {out} is not an earlier geomwork run (it has no summary.json), "
                                 "so --overwrite does not replace it; choose another with --out")

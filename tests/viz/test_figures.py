@@ -50,6 +50,17 @@ def test_flow_observables_log_action_for_noisy_start(tmp_path):
     assert 0.02 < foreground_fraction(load_rgb(path)) < 0.4
 
 
+def test_flow_observables_reference_line_only_when_reached(tmp_path):
+    _, reached = plot_flow_observables(TIMES, tmp_path / "reached.png", energy_density=0.2 / (TIMES + 0.1),
+                                       return_figure=True)
+    labels = [line.get_label() for line in reached.axes[0].get_lines()]
+    assert labels == [r"$t^2\langle E\rangle$", r"$t^2\langle E\rangle = 0.3$"]
+    _, far = plot_flow_observables(TIMES, tmp_path / "far.png", energy_density=0.001 / (TIMES + 0.1),
+                                   return_figure=True)
+    assert [line.get_label() for line in far.axes[0].get_lines()] == [r"$t^2\langle E\rangle$"]
+    assert far.axes[0].texts[0].get_text() == r"$t^2\langle E\rangle < 0.15$: $t_0$ not reached"
+
+
 def test_flow_observables_log_action_needs_positive_action(tmp_path):
     with pytest.raises(ValueError, match=r"log_action=True needs a positive action; pass log_action=False"):
         plot_flow_observables(TIMES, tmp_path / "bad.png", action=TIMES - 1, log_action=True)
