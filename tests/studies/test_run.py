@@ -84,7 +84,8 @@ def test_every_listed_file_is_written(study):
     assert written == expected
     assert result.summary["files"] == expected
     assert json.loads((result.folder / "summary.json").read_text()) == result.summary
-    assert stages[0] == "instanton" and stages[-1] == "ricci"
+    assert stages[0] == "instanton"
+    assert stages[-1] == "ricci"
     assert not list(result.folder.parent.glob(".out.partial-*"))
 
 
@@ -115,8 +116,8 @@ def test_generated_kernels_agree_with_mpmath_and_import_alone(study):
 def test_flow_recovers_the_charge_hidden_by_noise(study):
     instanton = study[0].summary["instanton"]
     lattice, flow = instanton["lattice"], instanton["flow"]
-    # A 12^4 box with rho = 3 holds about 0.9 of the unit charge; noise hides it and the flow
-    # brings it back to the smooth field's value.
+    # A 12^4 box with rho = 3 contains about 0.9 of the unit charge. The noise changes Q and the
+    # flow brings it back to the smooth field's value.
     assert 0.85 < lattice["initial_charge"] < 0.95
     assert abs(lattice["noisy_charge"] - lattice["initial_charge"]) > 0.05
     assert abs(flow["abs_charge"] - 1) < 0.15
@@ -165,7 +166,7 @@ def test_ricci_extinction_time(study):
 
 
 @pytest.mark.parametrize("name", sorted(PICTURES))
-def test_picture_has_the_requested_size_and_is_not_blank(study, name):
+def test_picture_size_and_content(study, name):
     path = study[0].folder / name
     rgb = load_rgb(path)
     assert (rgb.shape[1], rgb.shape[0]) == PICTURES[name]
