@@ -82,25 +82,11 @@ def run(
     except StudyError as error:
         typer.echo(f"Error: {error}", err=True)
         raise typer.Exit(2) from None
-    summary = result.summary
     typer.echo(f"[{time.perf_counter() - start:6.1f} s] done")
-    if "instanton" in summary:
-        symbolic, flow = summary["instanton"]["symbolic"], summary["instanton"]["flow"]
-        typer.echo(f"  exact BPST: self-dual {symbolic['self_dual']}, S = {symbolic['action']}, "
-                   f"k = {symbolic['instanton_number']}")
-        typer.echo(f"  lattice after Wilson flow to t = {flow['flow_time']:g}: "
-                   f"S/8pi^2 = {flow['action_over_8pi2']:.3f}, Q = {flow['charge']:.3f}")
-    if "attention" in summary:
-        attention = summary["attention"]
-        typer.echo(f"  moduli attention: {attention['island_count']} island(s) of sizes "
-                   f"{attention['island_sizes']}, readout accuracy {attention['moduli_attention_accuracy']:.3f} "
-                   f"(plain mean {attention['plain_mean_accuracy']:.3f}, best network "
-                   f"{attention['best_network_accuracy']:.3f})")
-    if "ricci" in summary:
-        ricci = summary["ricci"]
-        typer.echo(f"  Ricci flow: extinction at t = {ricci['extinction_time']:.4f} against "
-                   f"A0/8pi = {ricci['predicted_extinction_time']:.4f}")
-    typer.echo(f"wrote {len(summary['files'])} files to {result.folder}; open {result.folder / 'report.html'}")
+    for label, text in result.headline():
+        typer.echo(f"  {label}: {text}")
+    typer.echo(f"wrote {len(result.summary['files'])} files to {result.folder}; open "
+               f"{result.folder / 'report.html'}")
 
 
 def register(app: typer.Typer) -> None:

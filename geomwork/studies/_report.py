@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["write_report"]
+__all__ = ["headline", "notebook_html", "write_report"]
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
@@ -69,6 +70,61 @@ def _figures(pictures: dict[str, str]) -> list[str]:
             "</figcaption></figure>" for name, path in pictures.items()]
 
 
+def headline(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return the key results of a study as (label, text) rows, part by part."""
+    rows = []
+    if "instanton" in summary:
+        instanton = summary["instanton"]
+        symbolic, lattice, flow = instanton["symbolic"], instanton["lattice"], instanton["flow"]
+        error = max(kernel["max_relative_error_against_mpmath"] for kernel in instanton["kernels"].values())
+        extents = "x".join(str(extent) for extent in lattice["extents"])
+        rows += [
+            ("exact BPST", f"self-dual {symbolic['self_dual']}, S = {symbolic['action']}, "
+                           f"k = {symbolic['instanton_number']}"),
+            ("kernels", f"{len(instanton['kernels'])} modules, largest relative error against mpmath "
+                        f"{error:.1e}"),
+            ("lattice", f"{lattice['group'].upper()} {extents}, rho = {lattice['size_rho']:g}: Q = "
+                        f"{lattice['initial_charge']:.3f}, after the noise {lattice['noisy_charge']:.3f}"),
+            (f"Wilson flow to t = {flow['flow_time']:g}", f"S/8pi^2 = {flow['action_over_8pi2']:.3f}, "
+                                                          f"Q = {flow['charge']:.3f}"),
+        ]
+    if "attention" in summary:
+        attention = summary["attention"]
+        relaxation = attention["relaxation"]
+        rows += [
+            ("islands", f"{attention['island_count']} of sizes {attention['island_sizes']}"),
+            ("readout accuracy", f"{attention['moduli_attention_accuracy']:.3f} (plain mean "
+                                 f"{attention['plain_mean_accuracy']:.3f}, best network "
+                                 f"{attention['best_network_accuracy']:.3f})"),
+            ("Yang-Mills energy", f"{attention['yang_mills_energy']:.4g}, after relaxation at coupling "
+                                  f"{relaxation['coupling']:g}: {relaxation['yang_mills_energy_after']:.4g}"),
+        ]
+    if "ricci" in summary:
+        ricci = summary["ricci"]
+        measured = ricci["extinction_time"]
+        rows.append(("Ricci flow", "no extinction found" if measured is None else
+                     f"extinction at t = {measured:.4f} against A0/8pi = {ricci['predicted_extinction_time']:.4f}"))
+    return rows
+
+
+def _headline_table(summary: dict[str, Any]) -> list[str]:
+    return ["<table>", *[f"<tr><th>{html.escape(label)}</th><td>{html.escape(text)}</td></tr>"
+                         for label, text in headline(summary)], "</table>"]
+
+
+def notebook_html(folder: Path, summary: dict[str, Any]) -> str:
+    """Return HTML for Jupyter: the key results and every picture, embedded so it shows anywhere."""
+    parts = [f"<h3>{html.escape(summary['study'])}: {html.escape(str(folder))}</h3>", *_headline_table(summary)]
+    for part in summary["parts"]:
+        for name, file in summary[part].get("pictures", {}).items():
+            kind = "gif" if file.endswith(".gif") else "png"
+            data = base64.b64encode((folder / file).read_bytes()).decode("ascii")
+            parts.append(f'<figure style="display:inline-block;margin:.3em"><img style="max-width:28em" '
+                         f'src="data:image/{kind};base64,{data}" alt="{html.escape(name)}">'
+                         f"<figcaption>{html.escape(file)}</figcaption></figure>")
+    return "\n".join(parts)
+
+
 def write_report(path: Path, summary: dict[str, Any]) -> None:
     """Write ``report.html`` for ``summary`` (as stored in ``summary.json``) to ``path``."""
     title = html.escape(summary["study"])
@@ -77,7 +133,8 @@ def write_report(path: Path, summary: dict[str, Any]) -> None:
              (f"<p>geomwork {html.escape(summary['geomwork_version'])}, settings from "
              f"{html.escape(summary['source'])}, finished {html.escape(summary['finished'])} in "
              f"{summary['wall_seconds']:.1f} s. Every number is also in <code>summary.json</code>, the "
-             "series in <code>data.h5</code> and the settings in <code>study.toml</code>.</p>")]
+             "series in <code>data.h5</code> and the settings in <code>study.toml</code>.</p>"),
+             "<h2>Key results</h2>", *_headline_table(summary)]
     for part in summary["parts"]:
         section = summary[part]
         parts.append(f"<h2>{html.escape(_TITLES[part])}</h2>")

@@ -22,7 +22,7 @@ from .. import __version__
 from ._attention import run_attention
 from ._config import StudyConfig, StudyError, study_to_toml
 from ._instanton import run_instanton
-from ._report import write_report
+from ._report import headline, notebook_html, write_report
 from ._ricci import run_ricci
 
 __all__ = ["StudyResult", "check_output_folder", "run_study"]
@@ -42,6 +42,13 @@ class StudyResult:
     @property
     def files(self) -> list[Path]:
         return sorted(path for path in self.folder.rglob("*") if path.is_file())
+
+    def headline(self) -> list[tuple[str, str]]:
+        """Return the key results as (label, text) rows, as printed by ``geomwork run``."""
+        return headline(self.summary)
+
+    def _repr_html_(self) -> str:
+        return notebook_html(self.folder, self.summary)
 
 
 def check_output_folder(folder: str | os.PathLike, overwrite: bool = False) -> Path:

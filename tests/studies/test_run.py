@@ -185,6 +185,26 @@ def test_report_shows_every_picture_and_the_numbers(study):
     assert f"<tr><th>island_count</th><td>{result.summary['attention']['island_count']}</td></tr>" in report
 
 
+def test_headline_rows(study):
+    result = study[0]
+    rows = dict(result.headline())
+    flow = result.summary["instanton"]["flow"]
+    assert rows["exact BPST"] == "self-dual True, S = 8*pi**2/g**2, k = 1"
+    assert rows["Wilson flow to t = 1"] == f"S/8pi^2 = {flow['action_over_8pi2']:.3f}, Q = {flow['charge']:.3f}"
+    assert rows["islands"].startswith(f"{result.summary['attention']['island_count']} of sizes ")
+    assert list(rows)[-1] == "Ricci flow"
+
+
+def test_notebook_view_embeds_every_picture(study):
+    result = study[0]
+    view = result._repr_html_()
+    assert view.count('src="data:image/png;base64,') == 8
+    assert view.count('src="data:image/gif;base64,') == 3
+    assert "<tr><th>exact BPST</th><td>self-dual True, S = 8*pi**2/g**2, k = 1</td></tr>" in view
+    report = (result.folder / "report.html").read_text()
+    assert "<h2>Key results</h2>" in report
+
+
 def test_existing_output_is_refused_before_work(study):
     result = study[0]
     config = load_study(result.folder / "study.toml")
