@@ -12,7 +12,6 @@ import math
 from pathlib import Path
 from typing import Optional
 
-import torch
 import typer
 from tqdm import tqdm
 
@@ -94,6 +93,8 @@ def _save_chain(path: Path, chain, seed: int) -> None:
 
 
 def _load_chain(path: Path, group_name: str, size: int, beta: float, seed: int):
+    import torch
+
     from .numeric import MarkovChain
     from .numeric.io import read_checkpoint
 

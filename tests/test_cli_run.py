@@ -1,6 +1,8 @@
 """``geomwork run``: built-in studies, study files, overrides and the errors before any work."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -72,3 +74,10 @@ def test_run_one_part_with_overrides(tmp_path):
     assert (f"  Ricci flow: extinction at t = {summary['ricci']['extinction_time']:.4f} against "
             f"A0/8pi = {summary['ricci']['predicted_extinction_time']:.4f}") in result.output
     assert result.output.rstrip().endswith(f"open {out / 'report.html'}")
+
+
+def test_command_line_starts_without_torch():
+    # --help and study-file checks should not wait for torch, h5py or the layers.
+    script = "import sys, geomwork.cli, geomwork.studies; print('torch' in sys.modules, 'h5py' in sys.modules)"
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "False False"

@@ -16,7 +16,18 @@ A study runs up to three parts and writes one folder:
 
 from ._config import (PARTS, SETTINGS, Setting, StudyConfig, StudyError, default_study, describe_settings,
                       load_study, parse_override, study_to_toml)
-from ._run import StudyResult, check_output_folder, run_study
+
+# The runner imports torch, h5py and the layers; the settings do not, so that `geomwork --help`
+# and study-file checks start quickly.
+_RUN_NAMES = ("StudyResult", "check_output_folder", "run_study")
+
+
+def __getattr__(name: str):
+    if name in _RUN_NAMES:
+        from . import _run
+
+        return getattr(_run, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__: list[str] = [
     "PARTS",
