@@ -85,8 +85,14 @@ def _check_rendering() -> None:
 
 
 def _remove_stale_work_folders(folder: Path) -> None:
-    """Remove work folders of earlier runs into ``folder`` whose process no longer exists."""
-    for stale in folder.absolute().parent.glob(f".{folder.name}.partial-*"):
+    """Remove work folders of earlier runs into ``folder`` whose process no longer exists.
+
+    These are ``.NAME.partial-PID`` (a run killed while working) and ``.NAME.replaced-PID`` (a
+    run killed between moving the old folder aside and removing it).
+    """
+    parent = folder.absolute().parent
+    candidates = [*parent.glob(f".{folder.name}.partial-*"), *parent.glob(f".{folder.name}.replaced-*")]
+    for stale in candidates:
         pid = stale.name.rpartition("-")[2]
         if not pid.isdigit() or int(pid) == os.getpid():
             continue

@@ -290,6 +290,9 @@ def test_work_folder_of_a_killed_run_is_removed(tmp_path, offscreen):
     stale = tmp_path / f".out.partial-{finished.stdout.strip()}"
     stale.mkdir()
     (stale / "data.h5").write_bytes(b"half written")
+    retired = tmp_path / f".out.replaced-{finished.stdout.strip()}"
+    retired.mkdir()
+    (retired / "summary.json").write_text("{}")
     config = load_study(_write(tmp_path, '[study]\nparts = ["ricci"]\n[ricci]\npoints = 16\nframes = 2\n'))
     run_study(config, tmp_path / "out")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["out", "study.toml"]
