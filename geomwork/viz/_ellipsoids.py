@@ -291,15 +291,24 @@ def plot_gram_ellipsoids(
 
 # tab10 entries other than blue, green and red, which AXIS_COLOURS uses for the principal axes.
 _ISLAND_TAB10_INDICES = (1, 4, 5, 6, 8, 9, 7)
+# tab20 holds each tab10 hue as a dark and a light shade; these skip blue, green and red.
+_ISLAND_TAB20_INDICES = (2, 8, 10, 12, 14, 16, 18, 3, 9, 11, 13, 15, 17, 19)
 
 
 def _island_colours(count: int) -> list[tuple[float, float, float]]:
-    """Distinct colours for ``count`` islands: tab10 without the axis colours up to 7, turbo beyond."""
+    """Distinct colours for ``count`` islands, none of them an axis colour.
+
+    Up to 7 islands get tab10 without blue, green and red. Up to 14 get tab20 without those
+    hues, its dark shades first and then the light ones. Beyond that they come from turbo.
+    """
     from matplotlib import colormaps
 
     if count <= len(_ISLAND_TAB10_INDICES):
         source = colormaps["tab10"]
         return [source(index)[:3] for index in _ISLAND_TAB10_INDICES[:count]]
+    if count <= len(_ISLAND_TAB20_INDICES):
+        source = colormaps["tab20"]
+        return [source(index)[:3] for index in _ISLAND_TAB20_INDICES[:count]]
     source = colormaps["turbo"]
     return [source(x)[:3] for x in np.linspace(0.05, 0.95, count)]
 

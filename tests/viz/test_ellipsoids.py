@@ -221,3 +221,18 @@ def test_island_rejects_bad_input(tmp_path, islands, change, match):
     arguments.update({key: value for key, value in change.items() if key in arguments})
     with pytest.raises(ValueError, match=match):
         plot_island_ellipsoids(**arguments, path=tmp_path / "bad.png", **keywords)
+
+
+@pytest.mark.parametrize("count", [3, 7, 10, 14, 20])
+def test_island_colours_distinct_from_each_other_and_axes(count):
+    from matplotlib.colors import to_rgb
+
+    from geomwork.viz._ellipsoids import _island_colours
+
+    colours = np.array(_island_colours(count))
+    axes = np.array([to_rgb(colour) for colour in AXIS_COLOURS])
+    between = np.linalg.norm(colours[:, None] - colours[None], axis=-1)[np.triu_indices(count, 1)]
+    to_axes = np.linalg.norm(colours[:, None] - axes[None], axis=-1)
+    assert colours.shape == (count, 3)
+    assert between.min() > 0.05
+    assert to_axes.min() > 0.05
