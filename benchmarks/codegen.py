@@ -14,8 +14,8 @@ write those bytes into freshly allocated memory.  On CPU the page faults of that
 allocation cost more than the writes themselves (measured with torch 2.13 on one
 thread: allocate and fill 576 MB took 0.65 s, filling an existing buffer 0.23 s).
 The read-write floor also reads every cache line of the points once, because
-every evaluator reads them; for the density they are four times the size of
-the output.
+every evaluator reads them.  For the density the points are four times the
+size of the output.
 
 Every evaluator returns the same stacked array: shape (N,) for the density and
 (N, 3, 6) for the field strength.  The time is the best of --repeats calls after

@@ -298,25 +298,35 @@ def _check_relations(source: str, values: dict[str, dict[str, Any]]) -> None:
                        f'allowed: "auto" or an integer >= 1 and <= networks ({attention["networks"]})')
 
 
+def _check_section(source: str, section: str) -> None:
+    if section not in _SECTIONS:
+        sections = ", ".join(f"[{name}]" for name in _SECTIONS)
+        raise StudyError(f"{source}: unknown section [{section}]; the sections are: {sections}")
+
+
+def _checked_entry(source: str, section: str, name: str, value: Any) -> Any:
+    """Return ``value`` converted for ``section.name``, or raise :class:`StudyError` naming ``source``."""
+    _check_section(source, section)
+    setting = _BY_KEY.get(f"{section}.{name}")
+    if setting is None:
+        raise _unknown_key(source, section, name)
+    checked = _checked(setting, value)
+    if checked is None:
+        raise _invalid(source, setting, value)
+    return checked
+
+
 def _build(raw: Mapping[str, Any], source: str) -> StudyConfig:
     values = {section: {} for section in _SECTIONS}
     for setting in SETTINGS:
         values[setting.section][setting.name] = setting.default
     for section, table in raw.items():
-        if section not in _SECTIONS:
-            sections = ", ".join(f"[{name}]" for name in _SECTIONS)
-            raise StudyError(f"{source}: unknown section [{section}]; the sections are: {sections}")
+        _check_section(source, section)
         if not isinstance(table, dict):
             raise StudyError(f"{source}: {section} = {_show(table)} is not a table; write the keys "
                              f"under a [{section}] header")
         for name, value in table.items():
-            setting = _BY_KEY.get(f"{section}.{name}")
-            if setting is None:
-                raise _unknown_key(source, section, name)
-            checked = _checked(setting, value)
-            if checked is None:
-                raise _invalid(source, setting, value)
-            values[section][name] = checked
+            values[section][name] = _checked_entry(source, section, name, value)
     _check_relations(source, values)
     return StudyConfig(values, source)
 
@@ -339,14 +349,7 @@ def _check_overrides(overrides: Iterable[tuple[str, str, Any]]) -> list[tuple[st
     """Check each override on its own, so that a bad one is reported as coming from ``--set``."""
     overrides = list(overrides)
     for section, name, value in overrides:
-        setting = _BY_KEY.get(f"{section}.{name}")
-        if section not in _SECTIONS:
-            sections = ", ".join(f"[{known}]" for known in _SECTIONS)
-            raise StudyError(f"--set: unknown section [{section}]; the sections are: {sections}")
-        if setting is None:
-            raise _unknown_key("--set", section, name)
-        if _checked(setting, value) is None:
-            raise _invalid("--set", setting, value)
+        _checked_entry("--set", section, name, value)
     return overrides
 
 

@@ -120,6 +120,23 @@ def _median_spacing(points: np.ndarray) -> float:
     return float(np.median(nearest)) if nearest.size else 1.0
 
 
+def _checked_points(values: Any, name: str, description: str, axis_name: str, minimum: int = 1) -> np.ndarray:
+    """Return ``values`` as a finite ``(n, 3)`` float array with at least ``minimum`` rows."""
+    points = as_real_array(values, name)
+    check_shape(points, name, (None, 3), description)
+    check_not_empty(points, name, minimum=minimum, axis_name=axis_name)
+    check_finite(points, name)
+    return points
+
+
+def _checked_matrices(values: Any, name: str, description: str, count: int, kind: str):
+    """Return the eigenvalues and eigenvectors of ``count`` finite, symmetric PSD 3x3 matrices."""
+    matrices = as_real_array(values, name)
+    check_shape(matrices, name, (count, 3, 3), description)
+    check_finite(matrices, name)
+    return symmetric_psd_eigh(matrices, name, kind)
+
+
 def _add_legend(plotter: pyvista.Plotter, entries: list[tuple[str, Any]]) -> None:
     """Add a legend box of ``entries`` in the upper right corner, inside the picture."""
     width, height = 0.2, min(0.04 * len(entries), 0.9)
@@ -237,16 +254,10 @@ def plot_gram_ellipsoids(
     """
     target = check_output_path(path, ".png")
 
-    centres = as_real_array(points, "points")
-    check_shape(centres, "points", (None, 3), "(N, 3): one row (x, y, z) per sample point")
-    check_not_empty(centres, "points", axis_name="points")
-    check_finite(centres, "points")
+    centres = _checked_points(points, "points", "(N, 3): one row (x, y, z) per sample point", "points")
     count = len(centres)
-
-    matrices = as_real_array(gram, "gram")
-    check_shape(matrices, "gram", (count, 3, 3), f"(N, 3, 3) with N = {count} from points")
-    check_finite(matrices, "gram")
-    eigenvalues, eigenvectors = symmetric_psd_eigh(matrices, "gram", "frame Gram matrices")
+    eigenvalues, eigenvectors = _checked_matrices(gram, "gram", f"(N, 3, 3) with N = {count} from points",
+                                                  count, "frame Gram matrices")
 
     values = as_real_array(density, "density")
     check_shape(values, "density", (count,), f"(N,) with N = {count} from points")
@@ -291,7 +302,7 @@ def plot_gram_ellipsoids(
 
 # tab10 entries other than blue, green and red, which AXIS_COLOURS uses for the principal axes.
 _ISLAND_TAB10_INDICES = (1, 4, 5, 6, 8, 9, 7)
-# tab20 holds each tab10 hue as a dark and a light shade; these skip blue, green and red.
+# tab20 has each tab10 hue as a dark and a light shade; these skip blue, green and red.
 _ISLAND_TAB20_INDICES = (2, 8, 10, 12, 14, 16, 18, 3, 9, 11, 13, 15, 17, 19)
 
 
@@ -370,21 +381,11 @@ def plot_island_ellipsoids(
     """
     target = check_output_path(path, ".png")
 
-    island_centres = as_real_array(centres, "centres")
-    check_shape(island_centres, "centres", (None, 3), "(K, 3): one row per island centre")
-    check_not_empty(island_centres, "centres", axis_name="islands")
-    check_finite(island_centres, "centres")
+    island_centres = _checked_points(centres, "centres", "(K, 3): one row per island centre", "islands")
     count = len(island_centres)
-
-    matrices = as_real_array(covariances, "covariances")
-    check_shape(matrices, "covariances", (count, 3, 3), f"(K, 3, 3) with K = {count} from centres")
-    check_finite(matrices, "covariances")
-    eigenvalues, eigenvectors = symmetric_psd_eigh(matrices, "covariances", "covariances")
-
-    data = as_real_array(pooled, "pooled")
-    check_shape(data, "pooled", (None, 3), "(M, 3): one row per pooled sample")
-    check_not_empty(data, "pooled", minimum=2, axis_name="samples")
-    check_finite(data, "pooled")
+    eigenvalues, eigenvectors = _checked_matrices(covariances, "covariances",
+                                                  f"(K, 3, 3) with K = {count} from centres", count, "covariances")
+    data = _checked_points(pooled, "pooled", "(M, 3): one row per pooled sample", "samples", minimum=2)
 
     n_std = check_positive(n_std, "n_std", "2.0")
     opacity = check_opacity(opacity)

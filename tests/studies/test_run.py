@@ -272,11 +272,11 @@ def _write(folder, text):
 
 
 def test_unwritable_place_is_reported_before_work(tmp_path, offscreen, monkeypatch):
-    def refuse(self, *args, **kwargs):
+    def deny(self, *args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied", str(self))
 
     config = load_study(_write(tmp_path, '[study]\nparts = ["ricci"]\n'))
-    monkeypatch.setattr(pathlib.Path, "mkdir", refuse)
+    monkeypatch.setattr(pathlib.Path, "mkdir", deny)
     with pytest.raises(StudyError, match=r"cannot create the work folder .*: Permission denied; choose a "
                                          r"writable place with --out"):
         run_study(config, tmp_path / "out")
