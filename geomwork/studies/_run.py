@@ -113,6 +113,8 @@ def _quiet_vtk_warnings() -> Iterator[None]:
     except ImportError:  # pragma: no cover - pyvista always brings VTK
         yield
         return
+    # NOTE: VTK offers no getter for the stderr verbosity alone, so this restores the overall
+    # cutoff, which equals it unless other log sinks were added.
     previous = vtkLogger.GetCurrentVerbosityCutoff()
     vtkLogger.SetStderrVerbosity(vtkLogger.VERBOSITY_ERROR)
     try:
